@@ -1,0 +1,31 @@
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint sample picture clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[server,dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m addin.run_demo
+
+test: $(STAMP)
+	XLWINGS_LICENSE_KEY=noncommercial $(PY) -m pytest -q -n 2
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check kpi_rules workbook addin tests bench
+
+sample: $(STAMP)
+	$(PY) -m workbook.samples.make_sample
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,12 @@
+"""`kpi refresh`: not built yet."""
+
+import sys
+
+
+def add_arguments(parser):
+    parser.add_argument("args", nargs="*")
+
+
+def run(args) -> int:
+    print("kpi refresh: not built yet", file=sys.stderr)
+    return 2

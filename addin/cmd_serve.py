@@ -1,0 +1,12 @@
+"""`kpi serve`: not built yet."""
+
+import sys
+
+
+def add_arguments(parser):
+    parser.add_argument("args", nargs="*")
+
+
+def run(args) -> int:
+    print("kpi serve: not built yet", file=sys.stderr)
+    return 2
