@@ -1,0 +1,46 @@
+"""The KPI rules engine: pure Python over whole tables. No Excel, no file I/O.
+
+One indicator: `status`, `variance`, `variance_pct`, `trend`.
+A table: `evaluate(frame, rules)` then `find_findings(evaluated, rules, columns)`.
+"""
+
+from .commentary import attach_notes, has_commentary
+from .findings import FINDING_COLUMNS, SEVERITY, find_findings, show_value
+from .matching import name_key, reference_key, split_reference
+from .rules import (
+    CommentarySource,
+    IndicatorRule,
+    Rules,
+    RulesError,
+    default_rules,
+    load_rules,
+    rules_from_dict,
+    rules_from_rows,
+)
+from .status import STATUSES, TRENDS, favourable, status, trend, variance, variance_pct
+from .table import OUTPUT_COLUMNS, evaluate
+from .values import ParsedValue, parse_column, parse_number, parse_polarity, parse_value
+
+
+def load_rules_file(path) -> Rules:
+    """Rules from a TOML file (the only function here that touches a file, by path only)."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise RulesError(str(path), "file", f"cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise RulesError(str(path), "file", "is not UTF-8 text") from None
+    return load_rules(text, source=path.name)
+
+
+__all__ = [
+    "attach_notes", "has_commentary", "FINDING_COLUMNS", "SEVERITY", "find_findings",
+    "show_value", "name_key", "reference_key", "split_reference", "CommentarySource",
+    "IndicatorRule", "Rules", "RulesError", "default_rules", "load_rules", "load_rules_file",
+    "rules_from_dict", "rules_from_rows", "STATUSES", "TRENDS", "favourable", "status", "trend",
+    "variance", "variance_pct", "OUTPUT_COLUMNS", "evaluate", "ParsedValue", "parse_column",
+    "parse_number", "parse_polarity", "parse_value",
+]  # fmt: skip

@@ -1,0 +1,66 @@
+"""Commentary: is there any, and where does it come from (the row, or a notes sheet)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .matching import name_key, reference_key
+from .values import fold
+
+PLACEHOLDERS = frozenset(
+    {
+        "", "-", "–", "—", ".", "..", "...", "?", "x", "xx", "tbc", "tba", "n/a", "na", "none",
+        "nil", "no comment", "no comments", "no commentary", "to follow", "awaiting commentary",
+        "commentary to follow", "comment to follow", "see above", "see below", "0",
+    }
+)  # fmt: skip
+
+
+def has_commentary(value) -> bool:
+    """Whitespace, "-", "TBC", "N/A" and similar placeholders count as no commentary."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return False
+    text = fold(str(value)).strip(" .:;")
+    return text not in PLACEHOLDERS and fold(str(value)) not in PLACEHOLDERS
+
+
+def has_commentary_column(values) -> np.ndarray:
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.array([has_commentary(u) for u in uniques] + [False], dtype=bool)
+    return mapped[codes]
+
+
+def attach_notes(frame: pd.DataFrame, notes: pd.DataFrame | None) -> pd.DataFrame:
+    """Fill `commentary` from a notes table [key, text], keyed by reference or indicator name.
+
+    A row's own commentary wins; a note matches the row's reference first, then its name.
+    """
+    out = frame.copy()
+    if "commentary" not in out:
+        out["commentary"] = None
+    if notes is None or notes.empty:
+        return out
+    by_reference: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    for key, text in zip(notes["key"], notes["text"]):
+        if not has_commentary(text):
+            continue
+        by_reference.setdefault(reference_key(key), text)
+        by_name.setdefault(name_key(key), text)
+    by_reference.pop("", None)
+    by_name.pop("", None)
+    own = has_commentary_column(out["commentary"])
+    references = out["reference"] if "reference" in out else pd.Series([None] * len(out), index=out.index)
+    names = out["indicator"] if "indicator" in out else pd.Series([None] * len(out), index=out.index)
+    found = [
+        by_reference.get(reference_key(ref)) if ref is not None else None
+        for ref in references
+    ]
+    found = [f if f is not None else by_name.get(name_key(n)) for f, n in zip(found, names)]
+    commentary = out["commentary"].astype(object).to_numpy()
+    fill = ~own & np.array([f is not None for f in found], dtype=bool)
+    commentary[fill] = np.array(found, dtype=object)[fill]
+    out["commentary"] = commentary
+    return out

@@ -1,0 +1,164 @@
+"""Status bands, variance and trend: vectorised kernels and the one-indicator functions built on them.
+
+The one-indicator functions call the same kernels with arrays of length one, so a cell function
+and a whole-table refresh can never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .values import parse_polarity, parse_value
+
+STATUSES = ("on", "within", "off", "none")
+ON, WITHIN, OFF, NONE = range(4)
+TRENDS = ("improving", "worsening", "no_change", None)
+IMPROVING, WORSENING, NO_CHANGE, NO_TREND = range(4)
+MODES = ("relative", "points")
+
+# Relative epsilon: float noise (0.1 + 0.2) never moves a value across a band edge.
+EPSILON = 1e-9
+
+PERCENT_WORDS = ("%", "percent", "percentage")
+
+
+def _edge_epsilon(actual: np.ndarray, target: np.ndarray) -> np.ndarray:
+    return EPSILON * np.maximum(np.maximum(np.abs(actual), np.abs(target)), 1.0)
+
+
+def gaps(actual: np.ndarray, target: np.ndarray, bigger: np.ndarray) -> np.ndarray:
+    """Positive gap = better than target, whatever the polarity."""
+    return np.where(bigger, actual - target, target - actual)
+
+
+def status_codes(
+    actual: np.ndarray,
+    target: np.ndarray,
+    polarity_known: np.ndarray,
+    bigger: np.ndarray,
+    tolerance: np.ndarray,
+    points_mode: np.ndarray,
+) -> np.ndarray:
+    """Status code per row (ON/WITHIN/OFF/NONE) from parsed numbers; NaN anywhere -> NONE."""
+    with np.errstate(invalid="ignore"):
+        gap = gaps(actual, target, bigger)
+        band = np.where(points_mode, tolerance, tolerance * np.abs(target))
+        eps = _edge_epsilon(actual, target)
+        on = gap >= -eps
+        within = ~on & (-gap <= band + eps)
+        assessed = polarity_known & np.isfinite(gap) & np.isfinite(band) & (band >= 0)
+    codes = np.where(on, ON, np.where(within, WITHIN, OFF))
+    return np.where(assessed, codes, NONE).astype(np.int8)
+
+
+def trend_codes(
+    current: np.ndarray, previous: np.ndarray, polarity_known: np.ndarray, bigger: np.ndarray
+) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        change = gaps(current, previous, bigger)
+        eps = _edge_epsilon(current, previous)
+        codes = np.where(change > eps, IMPROVING, np.where(change < -eps, WORSENING, NO_CHANGE))
+        known = polarity_known & np.isfinite(change)
+    return np.where(known, codes, NO_TREND).astype(np.int8)
+
+
+def variances(actual: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(A - T, (A - T) / |T|); NaN where either is missing, the percentage NaN where T = 0."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = actual - target
+        pct = np.where(target != 0, raw / np.abs(target), np.nan)
+    return raw, pct
+
+
+def unit_mismatches(
+    actual: np.ndarray,
+    target: np.ndarray,
+    actual_percent: np.ndarray,
+    target_percent: np.ndarray,
+    percent_indicator: np.ndarray,
+) -> np.ndarray:
+    """Actual and target on different scales (0.35 against 35): reported, never guessed.
+
+    - One side written as a percentage (a fraction), the other a plain number well above it:
+      "35%" against 35.
+    - Neither marked but the indicator is a percentage: 0.35 against 35.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a, t = np.abs(actual), np.abs(target)
+        plain = np.where(actual_percent, t, a)
+        fraction = np.where(actual_percent, a, t)
+        one_marked = actual_percent != target_percent
+        mixed = one_marked & (plain > 1.5) & (plain >= 10 * fraction)
+        small, large = np.minimum(a, t), np.maximum(a, t)
+        unmarked = (~actual_percent & ~target_percent & percent_indicator
+                    & (small > 0) & (small <= 1.5) & (large > 1.5) & (large >= 20 * small))  # fmt: skip
+        both = np.isfinite(actual) & np.isfinite(target)
+    return both & (mixed | unmarked)
+
+
+def looks_like_percent_indicator(name) -> bool:
+    if not isinstance(name, str):
+        return False
+    lowered = name.casefold()
+    return any(word in lowered for word in PERCENT_WORDS)
+
+
+def check_mode(mode) -> str:
+    folded = str(mode).strip().casefold() if mode is not None else "relative"
+    if folded not in MODES:
+        raise ValueError(f"tolerance mode must be 'relative' or 'points', not {mode!r}")
+    return folded
+
+
+def check_tolerance(tolerance) -> float:
+    number = parse_value(tolerance).number if tolerance is not None else 0.10
+    if math.isnan(number) or number < 0:
+        raise ValueError(f"tolerance must be a number of 0 or more, not {tolerance!r}")
+    return number
+
+
+# One indicator ------------------------------------------------------------------------------
+
+
+def _one(value):
+    parsed = parse_value(value)
+    return np.array([parsed.number]), np.array([parsed.percent])
+
+
+def _polarity_arrays(polarity) -> tuple[np.ndarray, np.ndarray]:
+    code = polarity if polarity in ("bigger", "smaller") else parse_polarity(polarity)
+    return np.array([code is not None]), np.array([code == "bigger"])
+
+
+def status(actual, target, polarity, tolerance=0.10, mode="relative", indicator=None) -> str:
+    """'on' / 'within' / 'off' / 'none' for one indicator; raw cell values are accepted."""
+    tolerance, mode = check_tolerance(tolerance), check_mode(mode)
+    a, a_pct = _one(actual)
+    t, t_pct = _one(target)
+    known, bigger = _polarity_arrays(polarity)
+    if unit_mismatches(a, t, a_pct, t_pct, np.array([looks_like_percent_indicator(indicator)]))[0]:
+        return "none"
+    code = status_codes(a, t, known, bigger, np.array([tolerance]), np.array([mode == "points"]))
+    return STATUSES[code[0]]
+
+
+def variance(actual, target) -> float | None:
+    raw, _ = variances(_one(actual)[0], _one(target)[0])
+    return None if math.isnan(raw[0]) else float(raw[0])
+
+
+def variance_pct(actual, target) -> float | None:
+    _, pct = variances(_one(actual)[0], _one(target)[0])
+    return None if math.isnan(pct[0]) else float(pct[0])
+
+
+def trend(current, previous, polarity) -> str | None:
+    known, bigger = _polarity_arrays(polarity)
+    return TRENDS[trend_codes(_one(current)[0], _one(previous)[0], known, bigger)[0]]
+
+
+def favourable(actual, target, polarity) -> bool | None:
+    code = status(actual, target, polarity, tolerance=0.0, mode="points")
+    return None if code == "none" else code == "on"

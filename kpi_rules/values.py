@@ -1,0 +1,182 @@
+"""Reading values as they appear in council workbooks: numbers, percentages, markers, polarity words.
+
+Every reader here returns "not a number" for anything it cannot read; none of them raises.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+import pandas as pd
+
+# Texts that mean "no figure" (compared case-folded, spaces folded).
+MARKERS = frozenset(
+    {
+        "new", "tbc", "tba", "n/a", "na", "n.a.", "not available", "not applicable", "-", "–", "—",
+        "no data", "not yet available", "awaiting data", "data not available", "nya", "..", "*",
+        "not collected", "not reported", "nil return", "n/k", "unknown",
+    }
+)  # fmt: skip
+
+EXCEL_ERRORS = frozenset(
+    {
+        "#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#spill!", "#calc!",
+        "#getting_data", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!", "#python!",
+    }
+)  # fmt: skip
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_NUMBER = re.compile(
+    r"""^(?P<sign>[-+\u2212]?)\s*[£$€]?\s*
+        (?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)
+        (?:[eE](?P<exp>[-+]?\d+))?
+        \s*(?P<percent>%?)$""",
+    re.VERBOSE,
+)
+_ACCOUNTING_NEGATIVE = re.compile(r"^\((?P<inner>[^()]*)\)$")
+
+BIGGER_WORDS = frozenset(
+    {
+        "bigger", "higher", "increase", "maximise", "maximize", "bigger is better",
+        "higher is better", "high is good", "big is good", "more is better", "up", "high",
+        "larger", "larger is better", "aim high", "aim to maximise", "increase is good", "big",
+    }
+)  # fmt: skip
+SMALLER_WORDS = frozenset(
+    {
+        "smaller", "lower", "decrease", "minimise", "minimize", "smaller is better",
+        "lower is better", "low is good", "small is good", "less is better", "down", "low",
+        "aim low", "aim to minimise", "decrease is good", "reduce", "small",
+    }
+)  # fmt: skip
+
+KIND_NUMBER, KIND_PERCENT_TEXT, KIND_MARKER = "number", "percent_text", "marker"
+KIND_ERROR, KIND_BLANK, KIND_TEXT = "error", "blank", "text"
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    number: float  # NaN when the value is not a number
+    percent: bool  # written as a percentage ("35%"): number is then the fraction 0.35
+    kind: str  # number / percent_text / marker / error / blank / text
+
+    @property
+    def is_number(self) -> bool:
+        return not math.isnan(self.number)
+
+
+_NOT_A_NUMBER = {kind: ParsedValue(math.nan, False, kind) for kind in
+                 (KIND_MARKER, KIND_ERROR, KIND_BLANK, KIND_TEXT)}  # fmt: skip
+
+
+def fold(text: str) -> str:
+    """Case-fold and fold runs of spaces (including no-break spaces) to one."""
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def parse_value(value) -> ParsedValue:
+    """One cell value as the engine sees it."""
+    if value is None:
+        return _NOT_A_NUMBER[KIND_BLANK]
+    if isinstance(value, (bool, np.bool_)):
+        return _NOT_A_NUMBER[KIND_TEXT]
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+        if math.isnan(number):
+            return _NOT_A_NUMBER[KIND_BLANK]
+        if math.isinf(number):
+            return _NOT_A_NUMBER[KIND_TEXT]
+        return ParsedValue(number, False, KIND_NUMBER)
+    if isinstance(value, (datetime, date, time, timedelta)):
+        return _NOT_A_NUMBER[KIND_TEXT]
+    return _parse_text(str(value))
+
+
+def _parse_text(text: str) -> ParsedValue:
+    folded = fold(text)
+    if not folded:
+        return _NOT_A_NUMBER[KIND_BLANK]
+    if folded in MARKERS:
+        return _NOT_A_NUMBER[KIND_MARKER]
+    if folded in EXCEL_ERRORS:
+        return _NOT_A_NUMBER[KIND_ERROR]
+    negative = False
+    accounting = _ACCOUNTING_NEGATIVE.match(folded)
+    if accounting:
+        folded, negative = accounting.group("inner").strip(), True
+    match = _NUMBER.match(folded)
+    if not match:
+        return _NOT_A_NUMBER[KIND_TEXT]
+    number = float(match.group("digits").replace(",", "") + "e" + (match.group("exp") or "0"))
+    if match.group("sign") in ("-", "\u2212"):
+        negative = not negative
+    if negative:
+        number = -number
+    if not math.isfinite(number):
+        return _NOT_A_NUMBER[KIND_TEXT]
+    if match.group("percent"):
+        return ParsedValue(number / 100.0, True, KIND_PERCENT_TEXT)
+    return ParsedValue(number, False, KIND_NUMBER)
+
+
+def parse_number(value) -> float:
+    """The number in a cell value, NaN if there is none."""
+    return parse_value(value).number
+
+
+_NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.int64, np.int32,
+                           np.int16, np.int8, np.uint64, np.uint32, np.uint16, np.uint8})
+
+
+def parse_column(values) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised parse_value: (numbers as float64 with NaN, percent-text flags)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if series.dtype.kind in "fiu":
+        numbers = series.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        numbers[~np.isfinite(numbers)] = np.nan
+        return numbers, np.zeros(len(series), dtype=bool)
+    objects = series.to_numpy(dtype=object)
+    numbers = np.full(len(objects), np.nan)
+    percent = np.zeros(len(objects), dtype=bool)
+    type_codes, types = pd.factorize(series.map(type).to_numpy(dtype=object))
+    is_plain_number = np.array([t in _NUMBER_TYPES for t in types], dtype=bool)[type_codes]
+    if is_plain_number.any():
+        numbers[is_plain_number] = objects[is_plain_number].astype(np.float64)
+        numbers[~np.isfinite(numbers)] = np.nan
+    rest = np.flatnonzero(~is_plain_number)
+    if len(rest):
+        codes, uniques = pd.factorize(pd.Series(objects[rest], dtype=object), use_na_sentinel=True)
+        parsed = [parse_value(u) for u in uniques]
+        unique_numbers = np.array([p.number for p in parsed] + [np.nan])
+        unique_percent = np.array([p.percent for p in parsed] + [False])
+        numbers[rest] = unique_numbers[codes]
+        percent[rest] = unique_percent[codes]
+    return numbers, percent
+
+
+def parse_polarity(value) -> str | None:
+    """'bigger', 'smaller' or None for a polarity cell or rules value."""
+    if not isinstance(value, str):
+        return None
+    folded = fold(value).strip(" .!")
+    if folded in BIGGER_WORDS:
+        return "bigger"
+    if folded in SMALLER_WORDS:
+        return "smaller"
+    return None
+
+
+def parse_polarity_column(values) -> np.ndarray:
+    """Vectorised parse_polarity: an object array of 'bigger' / 'smaller' / None."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.array([parse_polarity(u) for u in uniques] + [None], dtype=object)
+    return mapped[codes]
+
+
+def is_blank(value) -> bool:
+    return parse_value(value).kind == KIND_BLANK
