@@ -1,12 +1,46 @@
-"""`kpi summary`: not built yet."""
+"""`kpi summary BOOK|DIR [--rules FILE] [--json]`: counts by status per table and section."""
 
-import sys
+from __future__ import annotations
+
+import json
+
+from workbook.batch import BookResult, run_books
+from workbook.report import book_line, summary_text
 
 
 def add_arguments(parser):
-    parser.add_argument("args", nargs="*")
+    parser.add_argument("book", help="a workbook (.xlsx/.xlsm) or a folder of them")
+    parser.add_argument("--rules", metavar="FILE", help="rules file (TOML); see interfaces.md")
+    parser.add_argument("--json", action="store_true", help="print the counts as JSON")
 
 
 def run(args) -> int:
-    print("kpi summary: not built yet", file=sys.stderr)
-    return 2
+    def show_one(result: BookResult) -> None:
+        if args.json:
+            print(json.dumps(summary_document(result), ensure_ascii=False, indent=1))
+        else:
+            print(summary_text(result.check))
+
+    def show_many(results: list[BookResult]) -> None:
+        if args.json:
+            print(json.dumps([summary_document(r) for r in results], ensure_ascii=False, indent=1))
+        else:
+            for result in results:
+                print(book_line(result))
+
+    return run_books(args.book, args.rules, show_one, show_many)
+
+
+def summary_document(result: BookResult) -> dict:
+    """{"book", "tables": [...as validate...], "summary": [{sheet, header_row, section, on,
+    within, off, none, total}]}; a failed book is {"book", "error"}."""
+    if result.check is None:
+        return {"book": result.path.name, "error": result.error}
+    check = result.check
+    rows = check.summary().to_dict("records")
+    summary = [
+        {key: (int(value) if key not in ("sheet", "section") else (value or None))
+         for key, value in row.items()}
+        for row in rows
+    ]  # fmt: skip
+    return {"book": check.book, "tables": check.to_json()["tables"], "summary": summary}

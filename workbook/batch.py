@@ -1,0 +1,93 @@
+"""Running a check over one book or a folder of books, for the `kpi` commands."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from kpi_rules import RulesError
+from workbook.check import BookCheck, check_book
+from workbook.detect import LayoutError
+from workbook.grid import WorkbookReadError
+
+BOOK_SUFFIXES = (".xlsx", ".xlsm")
+EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+
+
+@dataclass
+class BookResult:
+    path: Path
+    check: BookCheck | None = None
+    error: str | None = None  # one line, without the "kpi: <file>:" prefix
+
+    @property
+    def exit_code(self) -> int:
+        if self.check is None:
+            return EXIT_FAILED
+        return EXIT_FINDINGS if self.check.has_errors else EXIT_OK
+
+
+def books_under(folder: Path) -> list[Path]:
+    """Every .xlsx/.xlsm under a folder, skipping Excel's ~$ lock files, in name order."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.suffix.lower() in BOOK_SUFFIXES and not path.name.startswith("~$") and path.is_file()
+    )
+
+
+def check_one(path: Path, rules_path: str | None) -> BookResult:
+    """Check one book; every failure becomes a one-line reason, never a traceback."""
+    try:
+        return BookResult(path, check=check_book(path, rules_path))
+    except (WorkbookReadError, LayoutError, RulesError) as exc:
+        return BookResult(path, error=_reason(path, exc))
+    except MemoryError:
+        return BookResult(path, error="not enough memory to read this workbook")
+    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+        return BookResult(path, error=f"internal error ({type(exc).__name__}: {exc})")
+
+
+def _reason(path: Path, exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    prefix = f"{path.name}: "
+    return text.removeprefix(prefix)
+
+
+def check_many(paths: list[Path], rules_path: str | None) -> list[BookResult]:
+    """Check books in turn with a progress bar on stderr."""
+    results = []
+    with tqdm(paths, desc="checking", unit="book", file=sys.stderr, leave=False) as progress:
+        for path in progress:
+            progress.set_postfix_str(path.name[:30])
+            results.append(check_one(path, rules_path))
+    return results
+
+
+def run_books(
+    target: str, rules_path: str | None, show_one: Callable[[BookResult], None],
+    show_many: Callable[[list[BookResult]], None],
+) -> int:
+    """Check a book or a folder; report failures as `kpi: <file>: <reason>`; the worst exit code."""
+    path = Path(target)
+    if path.is_dir():
+        books = books_under(path)
+        if not books:
+            print(f"kpi: {path}: no .xlsx or .xlsm workbooks in this folder", file=sys.stderr)
+            return EXIT_FAILED
+        results = check_many(books, rules_path)
+        for result in results:
+            if result.error:
+                print(f"kpi: {result.path}: {result.error}", file=sys.stderr)
+        show_many(results)
+        return max(result.exit_code for result in results)
+    result = check_one(path, rules_path)
+    if result.error:
+        print(f"kpi: {path}: {result.error}", file=sys.stderr)
+        return EXIT_FAILED
+    show_one(result)
+    return result.exit_code

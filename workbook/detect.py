@@ -1,0 +1,492 @@
+"""Finding KPI tables in a sheet: the header row, which column plays which role, and the data rows.
+
+Headers are recognised by synonyms (or named in the rules' `[columns]`); data rows run from the
+header to the next header or the end of the sheet; a text alone in the table's first column is a
+section row. Cell colours are never looked at.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from workbook.blocks import column_index, column_letter
+from workbook.grid import Grid, TableRange, is_blank
+
+ROLES = (
+    "reference", "indicator", "polarity", "actual", "target", "previous", "commentary", "status",
+)
+VALUE_ROLES = ("actual", "target", "previous")
+# Sheets the product writes or reads as configuration: never KPI tables.
+PRODUCT_SHEETS = {"kpi rules", "kpi validation", "kpi summary"}
+
+
+class LayoutError(ValueError):
+    """The sheet does not hold what the rules say (or no KPI table at all); one-line message."""
+
+
+@dataclass
+class TableLayout:
+    """Where one KPI table sits. Rows and columns are 1-based worksheet positions."""
+
+    sheet: str
+    header_row: int
+    first_row: int
+    last_row: int
+    columns: dict[str, int]  # role -> column
+    headers: dict[str, str] = field(default_factory=dict)  # role -> header text as written
+    sections: dict[int, str | None] = field(default_factory=dict)  # data row -> section
+    reference_in_indicator: bool = False
+    list_object: str | None = None  # name of the Excel table holding it, if any
+
+    @property
+    def data_rows(self) -> list[int]:
+        return list(self.sections)
+
+    @property
+    def column_letters(self) -> dict[str, str]:
+        """Role -> column letter, in the order of ROLES."""
+        return {
+            role: column_letter(self.columns[role]) for role in ROLES if role in self.columns
+        }
+
+
+# --- header text -> role -------------------------------------------------------------------
+
+def normalise(text) -> str:
+    """Lower case, single spaces, no trailing colon or asterisk: how headers are compared."""
+    return " ".join(str(text).replace("\u00a0", " ").lower().split()).rstrip(":* ")
+
+
+REFERENCE_NAMES = {
+    "ref", "ref.", "reference", "ref no", "ref no.", "reference no", "reference number", "pi code",
+    "code", "pi ref", "kpi ref", "pi no", "pi no.", "kpi code", "indicator ref", "measure ref",
+    "pi reference", "kpi reference", "indicator code", "id", "kpi id", "pi",
+}
+INDICATOR_NAMES = {
+    "indicator", "performance indicator", "measure", "kpi", "kpi name", "indicator name",
+    "measure name", "key performance indicator", "performance measure", "pi title",
+    "indicator title", "kpi title", "title", "name", "pi description", "kpi description",
+    "indicator description", "performance indicator description",
+}
+COMMENTARY_NAMES = {"notes", "note", "explanation", "remedial action", "actions", "narrative"}
+STATUS_NAMES = {"rag", "rag rating", "rating", "performance rating", "rag status"}
+PREVIOUS_WORDS = ("previous", "last", "prior", "preceding")
+VALUE_WORDS = ("actual", "outturn", "result", "value", "this quarter", "current", "latest")
+NOT_A_VALUE_WORDS = ("variance", "change", "trend", "frequency", "travel", "against", "vs")
+QUARTER_RE = re.compile(r"\b(?:q|qtr|quarter)\s*([1-4])\b")
+YEAR_RE = re.compile(r"\b(20\d{2})(?:\s*[/-]\s*\d{2,4})?\b")
+
+
+def role_scores(text: str) -> dict[str, float]:
+    """How well one header text fits each role (0 = not at all); a header may fit several."""
+    name = normalise(text)
+    if not name:
+        return {}
+    scores = {
+        "reference": _reference_score(name),
+        "indicator": _indicator_score(name),
+        "polarity": _polarity_score(name),
+        "commentary": _commentary_score(name),
+        "status": _status_score(name),
+        "target": _target_score(name),
+    }
+    value = _value_score(name)
+    if value:
+        previous = any(word in name for word in PREVIOUS_WORDS)
+        scores["previous" if previous else "actual"] = value
+    return {role: score for role, score in scores.items() if score}
+
+
+def _reference_score(name: str) -> float:
+    if name in REFERENCE_NAMES:
+        return 10
+    return 8 if re.match(r"ref\b|ref\.|reference\b", name) else 0
+
+
+def _indicator_score(name: str) -> float:
+    if name in INDICATOR_NAMES:
+        return 10
+    if "indicator" in name and "ref" not in name and "code" not in name:
+        return 7
+    if "measure" in name and "ref" not in name:
+        return 5
+    return 3 if "description" in name else 0
+
+
+def _polarity_score(name: str) -> float:
+    if "polarity" in name or "is better" in name or "good is" in name:
+        return 10
+    if "good performance" in name or ("direction" in name and "travel" not in name):
+        return 6
+    return 0
+
+
+def _commentary_score(name: str) -> float:
+    if "comment" in name or "narrative" in name:
+        return 10
+    return 9 if name in COMMENTARY_NAMES else 0
+
+
+def _status_score(name: str) -> float:
+    if "status" in name or name in STATUS_NAMES:
+        return 10
+    return 8 if re.search(r"\brag\b", name) else 0
+
+
+def _target_score(name: str) -> float:
+    if "target" not in name or any(word in name for word in ("against", "variance", "met")):
+        return 0
+    if any(word in name for word in PREVIOUS_WORDS):
+        return 2
+    if "quarter" in name or "qtr" in name or QUARTER_RE.search(name) or "period" in name:
+        return 9
+    if "annual" in name or "year end" in name or "full year" in name:
+        return 5
+    return 7
+
+
+def _value_score(name: str) -> float:
+    if "target" in name or any(word in name for word in NOT_A_VALUE_WORDS):
+        return 0
+    if any(word in name for word in VALUE_WORDS):
+        return 8
+    if QUARTER_RE.search(name):
+        return 7
+    return 5 if "last year" in name or "previous" in name else 0
+
+
+def period_key(name: str) -> tuple[int, int] | None:
+    """(year, quarter) of a header such as "Q4 Outturn 2020/21"; None without a year."""
+    year = YEAR_RE.search(name)
+    if not year:
+        return None
+    quarter = QUARTER_RE.search(name)
+    return int(year.group(1)), int(quarter.group(1)) if quarter else 0
+
+
+# --- header rows -----------------------------------------------------------------------------
+
+@dataclass
+class _HeaderMatch:
+    columns: dict[str, int]
+    headers: dict[str, str]
+    span: tuple[int, int]  # first and last column of the header
+
+
+def header_texts(grid: Grid, row: int, first: int, last: int) -> dict[int, str]:
+    """Header text per column; merged cells spread, a merged group label above is prefixed."""
+    texts = {}
+    for column in range(first, last + 1):
+        value = grid.header_cell(row, column)
+        if is_blank(value) or not isinstance(value, str):
+            continue
+        group = _group_label(grid, row - 1, column)
+        texts[column] = f"{group} {value}" if group and group != value else str(value)
+    return texts
+
+
+def _group_label(grid: Grid, row: int, column: int):
+    for merged in grid.merged:
+        spans_columns = merged.left < merged.right
+        if merged.bottom == row and spans_columns and merged.left <= column <= merged.right:
+            value = grid.cell(merged.top, merged.left)
+            return value if isinstance(value, str) else None
+    return None
+
+
+def match_header(texts: dict[int, str], hidden: set[int]) -> _HeaderMatch | None:
+    """Assign roles to the columns of a candidate header row, or None if it is not a header."""
+    candidates: dict[str, list[tuple[float, int]]] = {}
+    for column, text in texts.items():
+        for role, score in role_scores(text).items():
+            penalty = 0.5 if column in hidden else 0.0
+            candidates.setdefault(role, []).append((score - penalty, column))
+    columns = _assign(candidates, texts)
+    if not _looks_like_header(columns):
+        return None
+    headers = {role: texts[column] for role, column in columns.items()}
+    return _HeaderMatch(columns, headers, (min(texts), max(texts)))
+
+
+def _assign(candidates: dict[str, list[tuple[float, int]]], texts: dict[int, str]):
+    """Best column per role, each column used once; value columns ordered by period."""
+    taken: set[int] = set()
+    columns: dict[str, int] = {}
+    for role in ("reference", "polarity", "status", "commentary", "indicator", "target"):
+        best = _best(candidates.get(role, []), taken, texts, prefer_latest=role == "target")
+        if best is not None:
+            columns[role] = best
+            taken.add(best)
+    values = [column for _, column in candidates.get("actual", []) if column not in taken]
+    previous = [column for _, column in candidates.get("previous", []) if column not in taken]
+    values = _by_period(values, texts)
+    if values:
+        columns["actual"] = values.pop()
+    if previous:
+        columns["previous"] = previous[0]
+    elif values:
+        columns["previous"] = values.pop()
+    return columns
+
+
+def _best(options, taken, texts, prefer_latest=False) -> int | None:
+    free = [(score, column) for score, column in options if column not in taken]
+    if not free:
+        return None
+
+    def rank(option):
+        score, column = option
+        period = period_key(normalise(texts[column])) if prefer_latest else None
+        return (score, period or (0, 0), -column)
+
+    return max(free, key=rank)[1]
+
+
+def _by_period(columns: list[int], texts: dict[int, str]) -> list[int]:
+    """Oldest first. When every header names its period, by period; otherwise left to right."""
+    keys = {column: period_key(normalise(texts[column])) for column in columns}
+    if columns and all(keys.values()):
+        return sorted(columns, key=lambda column: (keys[column], column))
+    return sorted(columns)
+
+
+def _looks_like_header(columns: dict[str, int]) -> bool:
+    has_value = "actual" in columns or "target" in columns
+    named = "indicator" in columns or "reference" in columns
+    return has_value and (len(columns) >= 3 or named)
+
+
+# --- data rows and sections ------------------------------------------------------------------
+
+def _row_cells(grid: Grid, row: int, first: int, last: int) -> dict[int, object]:
+    """Non-blank cells of one row between two columns (sliced directly: this runs per row)."""
+    cells = grid.values[row - 1][first - 1 : last]
+    return {
+        first + offset: value
+        for offset, value in enumerate(cells)
+        if value is not None and value != "" and not (isinstance(value, str) and not value.strip())
+    }
+
+
+def _data_rows(grid: Grid, layout: TableLayout, span: tuple[int, int], limit: int) -> None:
+    """Fill layout.sections with the data rows between the header and `limit` (inclusive)."""
+    from kpi_rules import split_reference
+
+    first_column = span[0]
+    label_column = layout.columns.get("reference", layout.columns["indicator"])
+    candidates = []
+    for row in range(layout.header_row + 1, limit + 1):
+        cells = _row_cells(grid, row, *span)
+        if cells:
+            candidates.append((row, cells))
+    indicator_column = layout.columns["indicator"]
+    if "reference" not in layout.columns:
+        texts = [cells.get(indicator_column) for _, cells in candidates]
+        texts = [text for text in texts if isinstance(text, str)]
+        with_reference = sum(1 for text in texts if split_reference(text)[0])
+        layout.reference_in_indicator = bool(texts) and with_reference * 2 >= len(texts)
+    section = _first_section(grid, layout, indicator_column)
+    for row, cells in candidates:
+        if _is_section_row(cells, first_column, layout, split_reference):
+            section = " ".join(str(next(iter(cells.values()))).split())
+        elif not is_blank(cells.get(label_column)) or not is_blank(cells.get(indicator_column)):
+            layout.sections[row] = section
+    if layout.sections:
+        layout.first_row = min(layout.sections)
+        layout.last_row = max(layout.sections)
+
+
+def _first_section(grid: Grid, layout: TableLayout, indicator_column: int) -> str | None:
+    """Layout 2: the header's first cell holds the first section's name, not "Indicator"."""
+    text = layout.headers.get("indicator")
+    if text is None:
+        value = grid.cell(layout.header_row, indicator_column)
+        return " ".join(value.split()) if isinstance(value, str) else None
+    return None
+
+
+def _is_section_row(cells: dict, first_column: int, layout: TableLayout, split_reference) -> bool:
+    if len(cells) != 1:
+        return False
+    column, value = next(iter(cells.items()))
+    if not isinstance(value, str) or column > min(first_column, min(layout.columns.values())):
+        return False
+    if column == layout.columns.get("reference"):
+        return False
+    return not (layout.reference_in_indicator and split_reference(value)[0])
+
+
+# --- whole sheets ------------------------------------------------------------------------------
+
+def find_tables(grid: Grid, rules=None) -> list[TableLayout]:
+    """Every KPI table in one sheet, top to bottom."""
+    wanted = dict(getattr(rules, "columns", None) or {})
+    wanted.pop("sheet", None)
+    if wanted:
+        return _tables_from_rules(grid, wanted)
+    return _tables(grid, _auto_headers(grid))
+
+
+def _auto_headers(grid: Grid) -> list[tuple[int, _HeaderMatch, TableRange | None]]:
+    found = []
+    skip_until = 0
+    for row in range(1, grid.height + 1):
+        if row <= skip_until:
+            continue
+        table = _list_object_at(grid, row)
+        first, last = (table.first_column, table.last_column) if table else (1, grid.width)
+        if not _may_be_header(grid.values[row - 1]):
+            continue
+        texts = header_texts(grid, row, first, last)
+        if len(texts) < 2:
+            continue
+        match = match_header(texts, grid.hidden_columns)
+        if match and "indicator" not in match.columns:
+            match = _indicator_from_data(grid, row, match, texts)
+        if match:
+            found.append((row, match, table))
+            if table:
+                skip_until = table.last_row
+    return _drop_upper_of_stacked_headers(found)
+
+
+# Every header names a figure column; rows without any of these words are skipped cheaply.
+FIGURE_WORDS_RE = re.compile(
+    r"target|actual|outturn|result|value|current|latest|quarter|qtr|\bq[1-4]\b|previous|last"
+)
+
+
+def _may_be_header(cells: list) -> bool:
+    texts = [value for value in cells if isinstance(value, str) and value]
+    return len(texts) >= 2 and bool(FIGURE_WORDS_RE.search(" ".join(texts).lower()))
+
+
+def _list_object_at(grid: Grid, header_row: int) -> TableRange | None:
+    return next((table for table in grid.tables if table.header_row == header_row), None)
+
+
+def _indicator_from_data(grid: Grid, row: int, match: _HeaderMatch, texts) -> _HeaderMatch | None:
+    """No indicator header: the leftmost free column, left of the figures, holding text below."""
+    value_columns = [match.columns[role] for role in VALUE_ROLES if role in match.columns]
+    first_free = [
+        column
+        for column in range(match.span[0], min(value_columns))
+        if column not in match.columns.values()
+    ]
+    for column in first_free:
+        below = [grid.cell(r, column) for r in range(row + 1, min(row + 30, grid.height) + 1)]
+        texts_below = [value for value in below if isinstance(value, str) and value.strip()]
+        if len(texts_below) >= 1 and len(texts_below) * 2 >= len([v for v in below if v]):
+            match.columns["indicator"] = column
+            return match
+    return None
+
+
+def _drop_upper_of_stacked_headers(found):
+    """Two header rows in a row (a group label above the real header): keep the lower one."""
+    kept = []
+    for index, item in enumerate(found):
+        following = found[index + 1] if index + 1 < len(found) else None
+        if following and following[0] == item[0] + 1 and item[2] is None:
+            continue
+        kept.append(item)
+    return kept
+
+
+def _tables(grid: Grid, headers) -> list[TableLayout]:
+    layouts = []
+    for index, (row, match, table) in enumerate(headers):
+        if table:
+            limit = table.last_row
+        elif index + 1 < len(headers):
+            limit = headers[index + 1][0] - 1
+        else:
+            limit = grid.height
+        layout = TableLayout(
+            sheet=grid.sheet, header_row=row, first_row=row + 1, last_row=row,
+            columns=dict(match.columns), headers=dict(match.headers),
+            list_object=table.name if table else None,
+        )
+        _data_rows(grid, layout, match.span, limit)
+        layouts.append(layout)
+    return layouts
+
+
+# --- tables named by the rules' [columns] ---------------------------------------------------------
+
+LETTER_RE = re.compile(r"^[A-Z]{1,3}$")
+
+
+def _tables_from_rules(grid: Grid, wanted: dict[str, str]) -> list[TableLayout]:
+    by_header = {role: text for role, text in wanted.items() if not _is_letter(grid, text)}
+    letters = {role: column_index(text) for role, text in wanted.items() if role not in by_header}
+    if by_header:
+        rows = _rows_with_headers(grid, by_header)
+    else:
+        rows = [row for row, _, _ in _auto_headers(grid)]
+    headers = []
+    for row in rows:
+        texts = header_texts(grid, row, 1, grid.width)
+        fixed = {role: _column_of(texts, text) for role, text in by_header.items()}
+        fixed.update(letters)
+        headers.append((row, _complete(texts, fixed, grid.hidden_columns), _list_object_at(grid, row)))
+    return _tables(grid, headers)
+
+
+def _is_letter(grid: Grid, text: str) -> bool:
+    """A column letter, unless a header in the sheet reads exactly like it (a "KPI" column)."""
+    if not LETTER_RE.match(str(text).strip()):
+        return False
+    wanted = normalise(text)
+    return not any(
+        isinstance(value, str) and normalise(value) == wanted for row in grid.values for value in row
+    )
+
+
+def _column_of(texts: dict[int, str], wanted: str) -> int | None:
+    key = normalise(wanted)
+    for column, text in texts.items():
+        if normalise(text) == key or normalise(text).endswith(" " + key):
+            return column
+    return None
+
+
+def _rows_with_headers(grid: Grid, by_header: dict[str, str]) -> list[int]:
+    keys = [normalise(text) for text in by_header.values()]
+    rows = []
+    for row in range(1, grid.height + 1):
+        joined = normalise(" ".join(v for v in grid.values[row - 1] if isinstance(v, str)))
+        if not all(key in joined for key in keys) and not grid.merged:
+            continue
+        texts = header_texts(grid, row, 1, grid.width)
+        if texts and all(_column_of(texts, text) for text in by_header.values()):
+            rows.append(row)
+    return rows
+
+
+def _complete(texts: dict[int, str], fixed: dict[str, int], hidden: set[int]) -> _HeaderMatch:
+    """Roles the rules did not name are found by synonyms among the remaining columns."""
+    rest = {column: text for column, text in texts.items() if column not in fixed.values()}
+    auto = match_header(rest, hidden) if rest else None
+    columns = dict(auto.columns) if auto else {}
+    columns = {role: column for role, column in columns.items() if role not in fixed}
+    columns.update(fixed)
+    headers = {role: texts.get(column, column_letter(column)) for role, column in columns.items()}
+    span = (min(list(texts) + list(columns.values())), max(list(texts) + list(columns.values())))
+    return _HeaderMatch(columns, headers, span)
+
+
+def missing_rule_headers(grids: dict[str, Grid], wanted: dict[str, str]) -> str | None:
+    """The first `[columns]` entry whose header text is in no sheet, as a one-line message."""
+    for role, text in wanted.items():
+        if role == "sheet":
+            continue
+        found = any(
+            _is_letter(grid, text) or _rows_with_headers(grid, {role: text})
+            for grid in grids.values()
+        )
+        if not found:
+            names = ", ".join(f'"{name}"' for name in grids)
+            return f'rules [columns] {role} = "{text}": no such header in sheet {names}'
+    return None

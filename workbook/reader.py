@@ -1,0 +1,120 @@
+"""A detected KPI table as a pandas DataFrame of raw cell values, ready for the rules engine."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from kpi_rules import split_reference
+from workbook.detect import TableLayout, normalise, role_scores
+from workbook.grid import Grid, is_blank
+
+FRAME_COLUMNS = (
+    "sheet", "row", "section", "reference", "indicator", "polarity", "actual", "target",
+    "previous", "commentary", "status_typed",
+)
+PERCENT_FLAGS = {"actual": "actual_is_percent", "target": "target_is_percent",
+                 "previous": "previous_is_percent"}  # fmt: skip
+ROLE_TO_FRAME = {"status": "status_typed"}
+
+
+def table_frame(grid: Grid, layout: TableLayout) -> pd.DataFrame:
+    """One row per indicator: raw values (object dtype) plus percent-format flags."""
+    rows = layout.data_rows
+    data: dict[str, list] = {
+        "sheet": [grid.sheet] * len(rows),
+        "row": rows,
+        "section": [layout.sections[row] for row in rows],
+    }
+    for role in ("reference", "indicator", "polarity", "actual", "target", "previous",
+                 "commentary", "status"):  # fmt: skip
+        column = layout.columns.get(role)
+        data[ROLE_TO_FRAME.get(role, role)] = _column_values(grid, rows, column)
+    if layout.reference_in_indicator:
+        pairs = [split_reference(text) for text in data["indicator"]]
+        data["reference"] = [reference for reference, _ in pairs]
+        data["indicator"] = [
+            rest if reference else text for (reference, rest), text in zip(pairs, data["indicator"])
+        ]
+    frame = pd.DataFrame({name: pd.Series(data[name], dtype=object) for name in FRAME_COLUMNS})
+    frame["row"] = frame["row"].astype(int)
+    for role, flag in PERCENT_FLAGS.items():
+        frame[flag] = _percent_flags(grid, rows, layout.columns.get(role))
+    return frame
+
+
+def _column_values(grid: Grid, rows: list[int], column: int | None) -> list:
+    if column is None:
+        return [None] * len(rows)
+    values = grid.values
+    index = column - 1
+    out = []
+    for row in rows:
+        cells = values[row - 1]
+        value = cells[index] if index < len(cells) else None
+        out.append(None if value == "" else value)
+    return out
+
+
+def _percent_flags(grid: Grid, rows: list[int], column: int | None) -> list[bool]:
+    if column is None or not grid.percent_cells:
+        return [False] * len(rows)
+    cells = grid.percent_cells
+    return [(row, column) in cells for row in rows]
+
+
+# --- notes sheets ------------------------------------------------------------------------------
+
+NOTES_SHEET_WORDS = ("note", "exception", "commentar", "narrative")
+KEY_HEADERS = ("reference", "indicator")
+TEXT_HEADERS = ("commentary",)
+NOTE_RE = re.compile(r"\bnotes?\b")
+
+
+def notes_frame(grid: Grid, key_header: str | None, text_header: str | None) -> pd.DataFrame:
+    """The [key, text] rows of a notes sheet; headers named, or found by synonyms when None.
+
+    Raises LookupError naming the header that is not in the sheet.
+    """
+    header_row, key_column, text_column = _notes_header(grid, key_header, text_header)
+    keys, texts = [], []
+    for row in range(header_row + 1, grid.height + 1):
+        key, text = grid.cell(row, key_column), grid.cell(row, text_column)
+        if not is_blank(key):
+            keys.append(key)
+            texts.append(text)
+    return pd.DataFrame({"key": pd.Series(keys, dtype=object), "text": pd.Series(texts, dtype=object)})
+
+
+def looks_like_notes_sheet(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in NOTES_SHEET_WORDS)
+
+
+def _notes_header(grid: Grid, key_header, text_header) -> tuple[int, int, int]:
+    for row in range(1, min(grid.height, 50) + 1):
+        texts = {
+            column: value
+            for column in range(1, grid.width + 1)
+            if isinstance(value := grid.cell(row, column), str)
+        }
+        key = _find(texts, key_header, KEY_HEADERS)
+        text = _find(texts, text_header, TEXT_HEADERS)
+        if key and text and key != text:
+            return row, key, text
+    key_text = f'"{key_header}"' if key_header else "a reference or indicator column"
+    note_text = f'"{text_header}"' if text_header else "a note/commentary column"
+    raise LookupError(f'notes sheet "{grid.sheet}" has no header row with {key_text} and {note_text}')
+
+
+def _find(texts: dict[int, str], wanted: str | None, roles: tuple[str, ...]) -> int | None:
+    if wanted:
+        key = normalise(wanted)
+        return next((column for column, text in texts.items() if normalise(text) == key), None)
+    for column, text in texts.items():
+        scores = role_scores(text)
+        is_note = "commentary" in roles and NOTE_RE.search(normalise(text))
+        if any(scores.get(role, 0) >= 5 for role in roles) or is_note:
+            return column
+    return None

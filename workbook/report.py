@@ -1,0 +1,109 @@
+"""Plain-text renderings of a BookCheck for the terminal: the mapping used, findings, summary."""
+
+from __future__ import annotations
+
+from workbook.batch import BookResult
+from workbook.check import STATUS_CODES, BookCheck
+from workbook.detect import ROLES
+
+
+def text_table(headers: list[str], rows: list[list]) -> str:
+    """Left-aligned columns separated by two spaces; None shows as blank."""
+    cells = [[("" if value is None else str(value)) for value in row] for row in rows]
+    widths = [max(len(str(h)), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    lines = [headers, ["-" * width for width in widths], *cells]
+    return "\n".join(
+        "  ".join(value.ljust(width) for value, width in zip(line, widths)).rstrip()
+        for line in lines
+    )
+
+
+def mapping_text(check: BookCheck) -> str:
+    """Which rows and columns were read, and which header each role came from."""
+    blocks = []
+    for number, (table, headers) in enumerate(zip(check.tables, check.table_headers), start=1):
+        where = f'Table {number}: sheet "{table.sheet}", header row {table.header_row}, '
+        where += f"indicators in rows {table.first_row}-{table.last_row}"
+        if table.list_object:
+            where += f' (Excel table "{table.list_object}")'
+        rows = [
+            [role, letter, _header_note(role, headers, table)]
+            for role, letter in table.column_letters.items()
+        ]
+        missing = [role for role in ROLES if role not in table.columns]
+        text = where + "\n" + _indent(text_table(["role", "column", "header"], rows))
+        if missing:
+            text += "\n  not found: " + ", ".join(missing)
+        blocks.append(text)
+    if check.notes_sheet:
+        blocks.append(f'Commentary also read from sheet "{check.notes_sheet}"')
+    return "\n\n".join(blocks)
+
+
+def _header_note(role: str, headers: dict[str, str], table) -> str:
+    text = headers.get(role)
+    if role == "indicator" and text is None:
+        text = "(no header: the first section's name is in this cell)"
+    if role == "indicator" and table.reference_in_indicator:
+        text = f"{text or ''}  [reference read from the start of the text]".strip()
+    return " ".join(str(text).split()) if text is not None else ""
+
+
+def findings_text(check: BookCheck) -> str:
+    findings = check.findings
+    if not len(findings):
+        return "No findings."
+    rows = [
+        [f["severity"], _cell(f["sheet"], f["cell"]), f["code"], f["reference"], f["message"]]
+        for f in findings.to_dict("records")
+    ]
+    return text_table(["severity", "cell", "code", "reference", "message"], rows)
+
+
+def _cell(sheet: str, cell) -> str:
+    return f"'{sheet}'!{cell}" if cell else f"'{sheet}'"
+
+
+def counts_line(check: BookCheck) -> str:
+    """'40 indicators in 2 tables: 20 on, ...; 3 errors, 5 warnings, 1 info'."""
+    statuses = check.indicators["status"].value_counts()
+    severities = check.findings["severity"].value_counts() if len(check.findings) else {}
+    status_text = ", ".join(f"{int(statuses.get(code, 0))} {code}" for code in STATUS_CODES)
+    finding_text = ", ".join(
+        _plural(int(severities.get(level, 0)), level) for level in ("error", "warning", "info")
+    )
+    return (f"{_plural(len(check.indicators), 'indicator')} in "
+            f"{_plural(len(check.tables), 'table')}: {status_text}; {finding_text}")  # fmt: skip
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 or noun == "info" else f"{count} {noun}s"
+
+
+def validate_text(check: BookCheck) -> str:
+    return "\n\n".join(
+        [
+            f"{check.book} (rules: {check.rules.source})",
+            mapping_text(check),
+            "Findings\n" + findings_text(check),
+            counts_line(check),
+        ]
+    )
+
+
+def summary_text(check: BookCheck) -> str:
+    summary = check.summary()
+    rows = summary.astype(object).where(summary.notna(), None).values.tolist()
+    table = text_table(["sheet", "header row", "section", *STATUS_CODES, "total"], rows)
+    return f"{check.book}\n\n{table}\n\n{counts_line(check)}"
+
+
+def book_line(result: BookResult) -> str:
+    """One line per book in folder mode."""
+    if result.check is None:
+        return f"{result.path}: FAILED: {result.error}"
+    return f"{result.path}: {counts_line(result.check)}"
+
+
+def _indent(text: str, prefix: str = "  ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
