@@ -1,0 +1,295 @@
+"""The ribbon scripts' logic, in plain Python over an `xw.Book`.
+
+The same code serves the Office add-in (a values-only book that xlwings Server builds from the
+JSON the Office.js client sends; every write becomes one action in the response) and desktop
+xlwings ("Run main", a live COM book). It never decides *what* to write: it reads the sheets'
+values into grids, asks the workbook layer for a `WorkbookPlan` (the vocabulary shared with
+`kpi refresh`) and applies it:
+
+- one `range.value = rows` per `CellBlock` (a whole column at once),
+- one `range.color = fill` per `ColourRun` (a run of equal status, never a fill per cell),
+- each `SheetContent` ("KPI Validation", "KPI Summary") is cleared or created and written in one
+  go, with its own fills, widths and links,
+- one short `book.app.alert(...)`.
+
+Errors never reach the user as a traceback: `run_script` turns any exception into a one-line
+alert.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbook.blocks import CellBlock, ColourRun, SheetContent, WorkbookPlan
+
+logger = logging.getLogger(__name__)
+
+ALERT_TITLE = "KPI"
+VALIDATION_SHEET = "KPI Validation"
+SUMMARY_SHEET = "KPI Summary"
+STATUS_WORDS = {"on": "on target", "within": "within tolerance", "off": "off target",
+                "none": "not assessed"}
+
+
+class PlanUnavailable(RuntimeError):
+    """The workbook layer is not installed or cannot build a plan."""
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_grids(book) -> dict[str, list[list[Any]]]:
+    """Every sheet's values from A1 to the end of its used range; empty cells are None."""
+    grids: dict[str, list[list[Any]]] = {}
+    for sheet in book.sheets:
+        grids[sheet.name] = _sheet_grid(sheet)
+    return grids
+
+
+def _sheet_grid(sheet) -> list[list[Any]]:
+    used = sheet.used_range
+    values = used.options(ndim=2).value or [[]]
+    top, left = used.row, used.column
+    width = left - 1 + max((len(row) for row in values), default=0)
+    rows = [[None] * width for _ in range(top - 1)]
+    for row in values:
+        cells = [None] * (left - 1) + [None if cell == "" else cell for cell in row]
+        cells.extend([None] * (width - len(cells)))
+        rows.append(cells)
+    if rows == [[None]]:
+        return []
+    return rows
+
+
+# --- planning --------------------------------------------------------------------------------
+
+
+def default_planner(grids: dict[str, list[list[Any]]]) -> WorkbookPlan:
+    """The workbook layer's plan for these grids, with the rules that apply to them."""
+    try:
+        from workbook.plan import build_plan
+    except ImportError as exc:
+        raise PlanUnavailable(
+            "this installation has no workbook planner (workbook.plan.build_plan)"
+        ) from exc
+    from kpi_rules import default_rules
+
+    return build_plan(grids, default_rules())
+
+
+Planner = Callable[[dict[str, list[list[Any]]]], WorkbookPlan]
+
+
+def select(plan: WorkbookPlan, part: str) -> WorkbookPlan:
+    """The part of a plan one ribbon button writes.
+
+    refresh: everything; validate: the "KPI Validation" sheet; summary: the "KPI Summary" sheet.
+    """
+    if part == "refresh":
+        return plan
+    wanted = {"validate": VALIDATION_SHEET, "summary": SUMMARY_SHEET}[part]
+    return WorkbookPlan(sheets=[s for s in plan.sheets if s.name == wanted])
+
+
+# --- applying --------------------------------------------------------------------------------
+
+
+@dataclass
+class Applied:
+    """What was written, to check against the actions and to word the alert."""
+
+    value_writes: int = 0
+    colour_writes: int = 0
+    sheets_written: list[str] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+
+
+def _text_safe(value: Any) -> Any:
+    """Plan strings are text, never formulas: a leading "=" is written as literal text."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith("="):
+        return "'" + value
+    return value
+
+
+def _rows(values) -> list[list[Any]]:
+    width = max((len(row) for row in values), default=0)
+    return [[_text_safe(v) for v in row] + [""] * (width - len(row)) for row in values]
+
+
+def _is_remote(book) -> bool:
+    return type(book.impl).__module__.endswith("_xlremote")
+
+
+def _width_for(book, characters: float) -> float:
+    """Plan widths are in characters (as openpyxl); Office.js takes points."""
+    if _is_remote(book):
+        return round((characters * 7 + 5) * 0.75, 2)
+    return characters
+
+
+def _write_block(sheet, block: CellBlock, applied: Applied) -> None:
+    if not block.height or not block.width:
+        return
+    rng = sheet.range((block.top, block.left), (block.bottom, block.right))
+    rng.value = _rows(block.values)
+    applied.value_writes += 1
+    if block.number_format:
+        rng.number_format = block.number_format
+    if block.bold:
+        rng.font.bold = True
+
+
+def _colour(sheet, run: ColourRun, applied: Applied) -> None:
+    if run.height <= 0:
+        return
+    sheet.range((run.top, run.column), (run.top + run.height - 1, run.column)).color = run.fill
+    applied.colour_writes += 1
+
+
+def _sheet_by_name(book, name: str):
+    for sheet in book.sheets:
+        if sheet.name == name:
+            return sheet
+    return None
+
+
+def _write_sheet(book, content: SheetContent, applied: Applied) -> None:
+    sheet = _sheet_by_name(book, content.name)
+    if sheet is None:
+        sheet = book.sheets.add(content.name, after=book.sheets[len(book.sheets) - 1])
+    else:
+        sheet.clear()
+    if content.rows:
+        sheet.range((1, 1)).value = _rows(content.rows)
+        applied.value_writes += 1
+        sheet.range((1, 1), (1, max(len(r) for r in content.rows))).font.bold = True
+    for column, width in sorted(content.column_widths.items()):
+        sheet.range((1, column)).column_width = _width_for(book, width)
+    for link in content.hyperlinks:
+        cell = sheet.range((link.row, link.column))
+        text = content.rows[link.row - 1][link.column - 1] if _inside(content, link) else None
+        cell.add_hyperlink("#" + link.location, text_to_display=str(text or link.location))
+    for run in content.fills:
+        _colour(sheet, run, applied)
+    applied.sheets_written.append(content.name)
+
+
+def _inside(content: SheetContent, link) -> bool:
+    return 0 < link.row <= len(content.rows) and 0 < link.column <= len(content.rows[link.row - 1])
+
+
+def apply_plan(book, plan: WorkbookPlan) -> Applied:
+    """Write a plan into a book: one value write per block, one fill per colour run."""
+    applied = Applied()
+    # Resolve every target sheet before the first write, so a bad plan writes nothing.
+    sheets: dict[str, Any] = {}
+    for name in {b.sheet for b in plan.blocks} | {r.sheet for r in plan.colour_runs}:
+        sheet = _sheet_by_name(book, name)
+        if sheet is None:
+            raise KeyError(f"the plan writes to a sheet that is not in the book: {name!r}")
+        sheets[name] = sheet
+
+    for block in plan.blocks:
+        _write_block(sheets[block.sheet], block, applied)
+    for run in plan.colour_runs:
+        _colour(sheets[run.sheet], run, applied)
+        applied.statuses[run.status] += run.height
+    for content in plan.sheets:
+        _write_sheet(book, content, applied)
+    return applied
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def refresh_message(plan: WorkbookPlan, applied: Applied) -> str:
+    total = sum(applied.statuses.values())
+    if not plan.blocks and not plan.colour_runs:
+        return "No KPI table found: nothing to refresh. Check the header row (Actual, Target...)."
+    parts = [f"{applied.statuses[code]} {STATUS_WORDS[code]}"
+             for code in ("on", "within", "off", "none") if applied.statuses[code]]
+    message = f"Refreshed {_plural(total, 'indicator')}"
+    if parts:
+        message += ": " + ", ".join(parts)
+    message += "."
+    if plan.status_changes:
+        message += f" {_plural(len(plan.status_changes), 'typed status')} replaced."
+    return message
+
+
+def validation_message(plan: WorkbookPlan) -> str:
+    content = next((s for s in plan.sheets if s.name == VALIDATION_SHEET), None)
+    if content is None or len(content.rows) <= 1:
+        return "No findings: commentary is complete."
+    findings = content.rows[1:]
+    header = [str(h).strip().lower() for h in content.rows[0]]
+    errors = 0
+    if "severity" in header:
+        ix = header.index("severity")
+        errors = sum(1 for row in findings if ix < len(row) and str(row[ix]).lower() == "error")
+    message = f"{_plural(len(findings), 'finding')}"
+    if errors:
+        message += f" ({_plural(errors, 'error')})"
+    return message + f": see the '{VALIDATION_SHEET}' sheet."
+
+
+def summary_message(plan: WorkbookPlan) -> str:
+    if not any(s.name == SUMMARY_SHEET for s in plan.sheets):
+        return "No KPI table found: nothing to summarise."
+    return f"Summary written to the '{SUMMARY_SHEET}' sheet."
+
+
+# --- the three scripts -------------------------------------------------------------------------
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def run_script(book, part: str, planner: Planner | None = None) -> Applied | None:
+    """Plan and apply one ribbon button's part; always ends in one alert, never a traceback."""
+    planner = planner or default_planner
+    try:
+        grids = read_grids(book)
+        plan = planner(grids)
+        chosen = select(plan, part)
+        applied = apply_plan(book, chosen)
+        if part == "refresh":
+            message = refresh_message(plan, applied)
+        elif part == "validate":
+            message = validation_message(plan)
+        else:
+            message = summary_message(plan)
+    except PlanUnavailable as exc:
+        logger.error("KPI %s: %s", part, exc)
+        book.app.alert(f"KPI add-in is not fully installed: {_one_line(exc)}.", title=ALERT_TITLE)
+        return None
+    except Exception as exc:  # the user sees one line, the log keeps the traceback
+        logger.exception("KPI %s failed", part)
+        book.app.alert(f"Could not {part} the KPIs: {_one_line(exc)}", title=ALERT_TITLE)
+        return None
+    book.app.alert(message, title=ALERT_TITLE)
+    return applied
+
+
+def refresh_statuses(book, planner: Planner | None = None) -> Applied | None:
+    return run_script(book, "refresh", planner)
+
+
+def validate_commentary(book, planner: Planner | None = None) -> Applied | None:
+    return run_script(book, "validate", planner)
+
+
+def summary(book, planner: Planner | None = None) -> Applied | None:
+    return run_script(book, "summary", planner)
