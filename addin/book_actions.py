@@ -68,24 +68,31 @@ def _sheet_grid(sheet) -> list[list[Any]]:
 # --- planning --------------------------------------------------------------------------------
 
 
-def default_planner(grids: dict[str, list[list[Any]]]) -> WorkbookPlan:
-    """The workbook layer's plan for these grids, with the rules that apply to them."""
+PARTS = {"refresh": ("results", "validation", "summary"),
+         "validate": ("validation",),
+         "summary": ("summary",)}
+
+
+def default_planner(grids: dict[str, list[list[Any]]], part: str, book_name: str) -> WorkbookPlan:
+    """The workbook layer's plan (shared with `kpi refresh`) for one ribbon button.
+
+    Rules: `workbook.plan.build_plan` with rules=None looks for a "KPI Rules" sheet in the
+    grids, else uses the defaults (a kpi.toml beside the file cannot be seen from Office.js).
+    """
     try:
         from workbook.plan import build_plan
     except ImportError as exc:
         raise PlanUnavailable(
             "this installation has no workbook planner (workbook.plan.build_plan)"
         ) from exc
-    from kpi_rules import default_rules
-
-    return build_plan(grids, default_rules())
+    return build_plan(grids, None, book_name=book_name, parts=PARTS[part])
 
 
-Planner = Callable[[dict[str, list[list[Any]]]], WorkbookPlan]
+Planner = Callable[[dict[str, list[list[Any]]], str, str], WorkbookPlan]
 
 
 def select(plan: WorkbookPlan, part: str) -> WorkbookPlan:
-    """The part of a plan one ribbon button writes.
+    """The part of a plan one ribbon button writes (a guard if a planner returns more).
 
     refresh: everything; validate: the "KPI Validation" sheet; summary: the "KPI Summary" sheet.
     """
@@ -174,7 +181,11 @@ def _write_sheet(book, content: SheetContent, applied: Applied) -> None:
     for link in content.hyperlinks:
         cell = sheet.range((link.row, link.column))
         text = content.rows[link.row - 1][link.column - 1] if _inside(content, link) else None
-        cell.add_hyperlink("#" + link.location, text_to_display=str(text or link.location))
+        cell.add_hyperlink(
+            "#" + link.location,
+            text_to_display=str(text or link.location),
+            screen_tip=f"Go to {link.location}",
+        )
     for run in content.fills:
         _colour(sheet, run, applied)
     applied.sheets_written.append(content.name)
@@ -262,7 +273,7 @@ def run_script(book, part: str, planner: Planner | None = None) -> Applied | Non
     planner = planner or default_planner
     try:
         grids = read_grids(book)
-        plan = planner(grids)
+        plan = planner(grids, part, book.name)
         chosen = select(plan, part)
         applied = apply_plan(book, chosen)
         if part == "refresh":
