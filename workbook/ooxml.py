@@ -1,0 +1,76 @@
+"""Namespaces, schema orders and small lxml helpers shared by the package writer's modules."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from workbook.safe_write import WorkbookWriteError
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+NS_DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+NS_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+NS_EXTENDED_PROPS = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+NS_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+
+REL_OFFICE_DOCUMENT = NS_DOC_REL + "/officeDocument"
+REL_STRICT_OFFICE_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
+REL_WORKSHEET = NS_DOC_REL + "/worksheet"
+REL_STYLES = NS_DOC_REL + "/styles"
+REL_DRAWING = NS_DOC_REL + "/drawing"
+REL_CHART = NS_DOC_REL + "/chart"
+REL_CALC_CHAIN = NS_DOC_REL + "/calcChain"
+REL_EXTENDED_PROPS = NS_DOC_REL + "/extended-properties"
+
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
+CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
+
+# CT_Worksheet is a sequence: new children must go in this order or Excel "repairs" the file.
+WORKSHEET_ORDER = ["sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst"]
+
+STYLESHEET_ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs", "tableStyles", "colors", "extLst"]
+
+_PARSER = etree.XMLParser(resolve_entities=False, huge_tree=True, no_network=True)
+
+
+def main(tag: str) -> str:
+    """Clark name in the SpreadsheetML main namespace, whatever prefix the file uses."""
+    return f"{{{NS_MAIN}}}{tag}"
+
+
+def local_name(element: etree._Element) -> str:
+    tag = element.tag
+    if not isinstance(tag, str):  # comments, processing instructions
+        return ""
+    return etree.QName(tag).localname
+
+
+def parse_part(data: bytes, part_name: str) -> etree._Element:
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise WorkbookWriteError(f"cannot parse {part_name}: {error}") from error
+
+
+def serialize_part(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def insert_in_order(parent: etree._Element, child: etree._Element, order: tuple | list) -> None:
+    """Insert `child` after the last sibling that the schema puts at or before it."""
+    rank = order.index(local_name(child))
+    position = 0
+    for index, sibling in enumerate(parent):
+        name = local_name(sibling)
+        if name in order and order.index(name) <= rank:
+            position = index + 1
+    parent.insert(position, child)
+
+
+def first_child(parent: etree._Element, tag: str) -> etree._Element | None:
+    return parent.find(main(tag))

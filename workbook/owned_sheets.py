@@ -1,0 +1,214 @@
+"""XML for the sheets the product owns ("KPI Validation", "KPI Summary"): the worksheet itself,
+and for a chart, the drawing part and the chart part (with cached values, so viewers that do
+not recalculate still draw it)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from workbook.blocks import ChartSpec, SheetContent, cell_name, column_letter
+from workbook.ooxml import NS_A, NS_CHART, NS_DOC_REL, NS_DRAWING, NS_MAIN, main, serialize_part
+from workbook.sheet_cells import write_value
+from workbook.styles_part import StyleBook
+
+CHART_COLUMNS = 8
+CHART_ROWS = 16
+EMU_PER_PIXEL = 9525
+
+
+def worksheet_xml(content: SheetContent, styles: StyleBook, drawing_rel_id: str | None) -> bytes:
+    root = etree.Element(main("worksheet"), nsmap={None: NS_MAIN, "r": NS_DOC_REL})
+    width = max((len(row) for row in content.rows), default=0)
+    height = len(content.rows)
+    ref = f"A1:{cell_name(max(height, 1), max(width, 1))}" if width and height else "A1"
+    etree.SubElement(root, main("dimension"), ref=ref)
+    views = etree.SubElement(root, main("sheetViews"))
+    view = etree.SubElement(views, main("sheetView"), workbookViewId="0")
+    if height > 1:  # keep the header visible
+        etree.SubElement(view, main("pane"), ySplit="1", topLeftCell="A2", activePane="bottomLeft",
+                         state="frozen")
+    etree.SubElement(root, main("sheetFormatPr"), defaultRowHeight="15")
+    _columns(root, content)
+    _sheet_data(root, content, styles)
+    _hyperlinks(root, content)
+    etree.SubElement(root, main("pageMargins"), left="0.7", right="0.7", top="0.75",
+                     bottom="0.75", header="0.3", footer="0.3")
+    if drawing_rel_id:
+        etree.SubElement(root, main("drawing"), {f"{{{NS_DOC_REL}}}id": drawing_rel_id})
+    return serialize_part(root)
+
+
+def _columns(root: etree._Element, content: SheetContent) -> None:
+    if not content.column_widths:
+        return
+    cols = etree.SubElement(root, main("cols"))
+    for column in sorted(content.column_widths):
+        etree.SubElement(cols, main("col"), min=str(column), max=str(column),
+                         width=str(float(content.column_widths[column])), customWidth="1")
+
+
+def _fill_by_cell(content: SheetContent) -> dict[tuple[int, int], str]:
+    fills = {}
+    for run in content.fills:
+        for row in range(run.top, run.top + run.height):
+            fills[(row, run.column)] = run.fill
+    return fills
+
+
+def _sheet_data(root: etree._Element, content: SheetContent, styles: StyleBook) -> None:
+    data = etree.SubElement(root, main("sheetData"))
+    fills = _fill_by_cell(content)
+    for row_index, values in enumerate(content.rows, start=1):
+        row = etree.SubElement(data, main("row"), r=str(row_index))
+        for column, value in enumerate(values, start=1):
+            fill = fills.get((row_index, column))
+            style = styles.cell_format(0, bold=row_index == 1, fill=fill)
+            if value is None and not style:
+                continue
+            cell = etree.SubElement(row, main("c"), r=cell_name(row_index, column))
+            if style:
+                cell.set("s", str(style))
+            write_value(cell, value)
+
+
+def _hyperlinks(root: etree._Element, content: SheetContent) -> None:
+    if not content.hyperlinks:
+        return
+    links = etree.SubElement(root, main("hyperlinks"))
+    for link in content.hyperlinks:
+        etree.SubElement(links, main("hyperlink"), ref=cell_name(link.row, link.column),
+                         location=link.location.lstrip("#"))
+
+
+# -- drawing and chart -------------------------------------------------------------------------
+def drawing_xml(chart: ChartSpec, chart_rel_id: str) -> bytes:
+    xdr = f"{{{NS_DRAWING}}}"
+    a = f"{{{NS_A}}}"
+    root = etree.Element(xdr + "wsDr", nsmap={"xdr": NS_DRAWING, "a": NS_A})
+    anchor = etree.SubElement(root, xdr + "twoCellAnchor")
+    for tag, column, row in (("from", chart.anchor_column, chart.anchor_row),
+                             ("to", chart.anchor_column + CHART_COLUMNS, chart.anchor_row + CHART_ROWS)):
+        corner = etree.SubElement(anchor, xdr + tag)
+        for name, number in (("col", column - 1), ("colOff", 0), ("row", row - 1), ("rowOff", 0)):
+            etree.SubElement(corner, xdr + name).text = str(number)
+    frame = etree.SubElement(anchor, xdr + "graphicFrame", macro="")
+    properties = etree.SubElement(frame, xdr + "nvGraphicFramePr")
+    etree.SubElement(properties, xdr + "cNvPr", id="2", name=chart.title or "Chart 1")
+    etree.SubElement(properties, xdr + "cNvGraphicFramePr")
+    transform = etree.SubElement(frame, xdr + "xfrm")
+    etree.SubElement(transform, a + "off", x="0", y="0")
+    etree.SubElement(transform, a + "ext", cx="0", cy="0")
+    graphic = etree.SubElement(frame, a + "graphic")
+    data = etree.SubElement(graphic, a + "graphicData", uri=NS_CHART)
+    etree.SubElement(data, f"{{{NS_CHART}}}chart", {f"{{{NS_DOC_REL}}}id": chart_rel_id},
+                     nsmap={"c": NS_CHART, "r": NS_DOC_REL})
+    etree.SubElement(anchor, xdr + "clientData")
+    return serialize_part(root)
+
+
+def _absolute(sheet: str, bounds: tuple[int, int, int, int]) -> str:
+    top, left, bottom, right = bounds
+    quoted = "'" + sheet.replace("'", "''") + "'"
+    return (f"{quoted}!${column_letter(left)}${top}:${column_letter(right)}${bottom}")
+
+
+def _range_values(content: SheetContent, bounds: tuple[int, int, int, int]) -> list:
+    top, left, bottom, right = bounds
+    values = []
+    for row in range(top, bottom + 1):
+        for column in range(left, right + 1):
+            cells = content.rows[row - 1] if row - 1 < len(content.rows) else []
+            values.append(cells[column - 1] if column - 1 < len(cells) else None)
+    return values
+
+
+def chart_xml(content: SheetContent) -> bytes:
+    chart = content.chart
+    c = f"{{{NS_CHART}}}"
+    root = etree.Element(c + "chartSpace", nsmap={"c": NS_CHART, "a": NS_A, "r": NS_DOC_REL})
+    chart_element = etree.SubElement(root, c + "chart")
+    _title(chart_element, chart.title)
+    etree.SubElement(chart_element, c + "autoTitleDeleted", val="0")
+    plot = etree.SubElement(chart_element, c + "plotArea")
+    etree.SubElement(plot, c + "layout")
+    bar = etree.SubElement(plot, c + "barChart")
+    etree.SubElement(bar, c + "barDir", val="bar")
+    etree.SubElement(bar, c + "grouping", val="clustered")
+    etree.SubElement(bar, c + "varyColors", val="0")
+    for index, (name, bounds, fill) in enumerate(chart.series):
+        _series(bar, index, name, fill, content, chart.categories, bounds)
+    etree.SubElement(bar, c + "gapWidth", val="80")
+    etree.SubElement(bar, c + "axId", val="50010001")
+    etree.SubElement(bar, c + "axId", val="50010002")
+    _axes(plot)
+    legend = etree.SubElement(chart_element, c + "legend")
+    etree.SubElement(legend, c + "legendPos", val="b")
+    etree.SubElement(legend, c + "overlay", val="0")
+    etree.SubElement(chart_element, c + "plotVisOnly", val="1")
+    etree.SubElement(chart_element, c + "dispBlanksAs", val="gap")
+    return serialize_part(root)
+
+
+def _title(chart_element: etree._Element, text: str) -> None:
+    c = f"{{{NS_CHART}}}"
+    a = f"{{{NS_A}}}"
+    title = etree.SubElement(chart_element, c + "title")
+    rich = etree.SubElement(etree.SubElement(title, c + "tx"), c + "rich")
+    etree.SubElement(rich, a + "bodyPr")
+    paragraph = etree.SubElement(rich, a + "p")
+    etree.SubElement(etree.SubElement(paragraph, a + "r"), a + "t").text = text
+    etree.SubElement(title, c + "overlay", val="0")
+
+
+def _series(bar, index, name, fill, content, categories, values_bounds) -> None:
+    c = f"{{{NS_CHART}}}"
+    a = f"{{{NS_A}}}"
+    series = etree.SubElement(bar, c + "ser")
+    etree.SubElement(series, c + "idx", val=str(index))
+    etree.SubElement(series, c + "order", val=str(index))
+    etree.SubElement(etree.SubElement(series, c + "tx"), c + "v").text = name
+    shape = etree.SubElement(series, c + "spPr")
+    solid = etree.SubElement(shape, a + "solidFill")
+    etree.SubElement(solid, a + "srgbClr", val=fill.lstrip("#").upper())
+    etree.SubElement(series, c + "invertIfNegative", val="0")
+    category_ref = etree.SubElement(etree.SubElement(series, c + "cat"), c + "strRef")
+    etree.SubElement(category_ref, c + "f").text = _absolute(content.name, categories)
+    _cache(category_ref, c + "strCache", _range_values(content, categories), numeric=False)
+    value_ref = etree.SubElement(etree.SubElement(series, c + "val"), c + "numRef")
+    etree.SubElement(value_ref, c + "f").text = _absolute(content.name, values_bounds)
+    _cache(value_ref, c + "numCache", _range_values(content, values_bounds), numeric=True)
+
+
+def _cache(parent, tag, values, numeric) -> None:
+    c = f"{{{NS_CHART}}}"
+    cache = etree.SubElement(parent, tag)
+    if numeric:
+        etree.SubElement(cache, c + "formatCode").text = "General"
+    etree.SubElement(cache, c + "ptCount", val=str(len(values)))
+    for index, value in enumerate(values):
+        if value is None or (numeric and not isinstance(value, (int, float))):
+            continue
+        point = etree.SubElement(cache, c + "pt", idx=str(index))
+        etree.SubElement(point, c + "v").text = str(value)
+
+
+def _axes(plot) -> None:
+    c = f"{{{NS_CHART}}}"
+    category = etree.SubElement(plot, c + "catAx")
+    etree.SubElement(category, c + "axId", val="50010001")
+    etree.SubElement(etree.SubElement(category, c + "scaling"), c + "orientation", val="maxMin")
+    etree.SubElement(category, c + "delete", val="0")
+    etree.SubElement(category, c + "axPos", val="l")
+    etree.SubElement(category, c + "tickLblPos", val="nextTo")
+    etree.SubElement(category, c + "crossAx", val="50010002")
+    etree.SubElement(category, c + "crosses", val="autoZero")
+    value = etree.SubElement(plot, c + "valAx")
+    etree.SubElement(value, c + "axId", val="50010002")
+    etree.SubElement(etree.SubElement(value, c + "scaling"), c + "orientation", val="minMax")
+    etree.SubElement(value, c + "delete", val="0")
+    etree.SubElement(value, c + "axPos", val="b")
+    etree.SubElement(value, c + "majorGridlines")
+    etree.SubElement(value, c + "numFmt", formatCode="General", sourceLinked="1")
+    etree.SubElement(value, c + "tickLblPos", val="nextTo")
+    etree.SubElement(value, c + "crossAx", val="50010001")
+    etree.SubElement(value, c + "crosses", val="max")

@@ -1,0 +1,278 @@
+"""The file writer behind `kpi refresh`: apply a WorkbookPlan to a copy of an .xlsx/.xlsm.
+
+Why not openpyxl or wolfxl: openpyxl rebuilds the whole package from its object model and
+drops what it does not model (sparklines, x14 data bars, chart styles, cached formula values,
+dynamic-array metadata, VBA unless asked, app properties; see the project's measured.md).
+wolfxl's modify mode keeps far more, but which parts it rewrites depends on the call path
+(`keep_vba=True` rewrote shared strings and other sheets). The bar here is stricter and easy
+to check: every zip member the plan does not need is copied as its original compressed bytes.
+
+What changes, and only when needed:
+- each worksheet the plan writes into (cells streamed row by row, the rest of the sheet
+  re-serialized by lxml with the same elements, attributes and order);
+- xl/styles.xml when a new cell format or conditional-format fill is needed;
+- the owned sheets ("KPI Validation", "KPI Summary"), their rels, drawing and chart parts;
+- when an owned sheet is new: workbook.xml, its rels, [Content_Types].xml, docProps/app.xml;
+- when a formula cell is overwritten: xl/calcChain.xml is dropped (Excel rebuilds it; a chain
+  naming a cell that no longer holds a formula makes Excel repair the file).
+Strings are written as inline strings, so xl/sharedStrings.xml is never touched.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+
+from lxml import etree
+
+from workbook.blocks import SheetContent, WorkbookPlan
+from workbook.ooxml import (
+    CT_CHART,
+    CT_DRAWING,
+    CT_WORKSHEET,
+    NS_DOC_REL,
+    NS_EXTENDED_PROPS,
+    NS_VT,
+    REL_CALC_CHAIN,
+    REL_CHART,
+    REL_DRAWING,
+    REL_EXTENDED_PROPS,
+    REL_STYLES,
+    REL_WORKSHEET,
+    main,
+    parse_part,
+    serialize_part,
+)
+from workbook.owned_sheets import chart_xml, drawing_xml, worksheet_xml
+from workbook.safe_write import WorkbookWriteError, atomic_write
+from workbook.sheet_cells import CellEdit
+from workbook.styles_part import StyleBook
+from workbook.worksheet_part import SheetEdits, rewrite_worksheet, text_length
+from workbook.xlsx_parts import Package, Relationship, free_relationship_id
+
+__all__ = ["WorkbookWriteError", "apply_plan"]
+
+BAD_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+MAX_SHEET_NAME = 31
+
+
+def apply_plan(source: Path, target: Path, plan: WorkbookPlan) -> None:
+    """Write `target`: a copy of `source` with `plan` applied. `target` may be `source`
+    (in place): either way the file at `target` is replaced atomically, and on any error
+    nothing is written and WorkbookWriteError names the reason in one line."""
+    source, target = Path(source), Path(target)
+    package = Package.open(source)
+    try:
+        _PlanWriter(package).apply(plan)
+        atomic_write(target, package.write_to)
+    except WorkbookWriteError:
+        raise
+    except (ValueError, KeyError, IndexError, etree.LxmlError) as error:
+        raise WorkbookWriteError(f"cannot write {source.name}: {error!r}") from error
+    finally:
+        package.close()
+
+
+class _PlanWriter:
+    def __init__(self, package: Package):
+        self.package = package
+        self.workbook_root = parse_part(package.read(package.workbook_part), package.workbook_part)
+        if self.workbook_root.tag != main("workbook"):
+            raise WorkbookWriteError("the workbook part is not SpreadsheetML (Strict OOXML?)")
+        self.workbook_rels = package.relationships(package.workbook_part)
+        self.workbook_changed = False
+        self.styles = self._load_styles()
+
+    # -- the plan ------------------------------------------------------------------------
+    def apply(self, plan: WorkbookPlan) -> None:
+        owned = {content.name.casefold() for content in plan.sheets}
+        formulas_replaced = False
+        for name, edits in _edits_by_sheet(plan, self.styles).items():
+            if name.casefold() in owned:
+                continue
+            part = self._sheet_part(name)
+            if part is None:
+                raise WorkbookWriteError(f"the workbook has no sheet named {name!r}")
+            data, replaced = rewrite_worksheet(self.package.read(part), part, edits, self.styles)
+            self.package.replace(part, data)
+            formulas_replaced = formulas_replaced or bool(replaced)
+        for content in plan.sheets:
+            self._write_owned_sheet(content)
+        if formulas_replaced:
+            self._drop_calc_chain()
+        self._store_changed_parts()
+
+    def _store_changed_parts(self) -> None:
+        if self.styles.changed:
+            self.package.replace(self.styles.part_name, self.styles.to_bytes())
+        if self.workbook_changed:
+            self.package.replace(self.package.workbook_part, serialize_part(self.workbook_root))
+            self.package.write_relationships(self.package.workbook_part, self.workbook_rels)
+
+    # -- lookups -------------------------------------------------------------------------
+    def _load_styles(self) -> StyleBook:
+        for rel in self.workbook_rels:
+            if rel.type == REL_STYLES and not rel.external:
+                return StyleBook(rel.target, self.package.read(rel.target))
+        raise WorkbookWriteError("the workbook has no styles part")
+
+    def _sheet_elements(self) -> list[etree._Element]:
+        sheets = self.workbook_root.find(main("sheets"))
+        return list(sheets.iter(main("sheet"))) if sheets is not None else []
+
+    def _sheet_part(self, name: str) -> str | None:
+        targets = {rel.id: rel.target for rel in self.workbook_rels if rel.type == REL_WORKSHEET}
+        for sheet in self._sheet_elements():
+            if sheet.get("name", "").casefold() == name.casefold():
+                return targets.get(sheet.get(f"{{{NS_DOC_REL}}}id"))
+        return None
+
+    # -- owned sheets --------------------------------------------------------------------
+    def _write_owned_sheet(self, content: SheetContent) -> None:
+        part = self._sheet_part(content.name)
+        if part is None:
+            part = self._add_sheet(content.name)
+        else:
+            self._drop_related_parts(part)
+        sheet_rels: list[Relationship] = []
+        if content.chart is not None:
+            sheet_rels.append(Relationship("rId1", REL_DRAWING, self._add_chart(content)))
+        data = worksheet_xml(content, self.styles, "rId1" if sheet_rels else None)
+        if self.package.exists(part):
+            self.package.replace(part, data)
+        else:
+            self.package.add(part, data, CT_WORKSHEET)
+        if sheet_rels:
+            self.package.write_relationships(part, sheet_rels)
+
+    def _add_chart(self, content: SheetContent) -> str:
+        chart_part = self.package.free_name("xl/charts/chart{}.xml")
+        self.package.add(chart_part, chart_xml(content), CT_CHART)
+        drawing_part = self.package.free_name("xl/drawings/drawing{}.xml")
+        self.package.add(drawing_part, drawing_xml(content.chart, "rId1"), CT_DRAWING)
+        self.package.write_relationships(drawing_part, [Relationship("rId1", REL_CHART, chart_part)])
+        return drawing_part
+
+    def _drop_related_parts(self, part: str) -> None:
+        """Remove what hung off the previous version of an owned sheet (drawing, chart, ...),
+        keeping any part that something else in the package still refers to."""
+        referenced_elsewhere = self._targets_outside(part)
+        pending = [part]
+        while pending:
+            current = pending.pop()
+            for rel in self.package.relationships(current):
+                if rel.external or rel.target in referenced_elsewhere:
+                    continue
+                if self.package.exists(rel.target) and rel.target != part:
+                    pending.append(rel.target)
+            rels_part = _rels_of(current)
+            if self.package.exists(rels_part):
+                self.package.delete(rels_part)
+            if current != part:
+                self.package.delete(current)
+
+    def _targets_outside(self, part: str) -> set[str]:
+        """Parts referred to by relationship files other than `part`'s own subtree."""
+        own = {_rels_of(part)}
+        for rel in self.package.relationships(part):
+            if not rel.external:
+                own.add(_rels_of(rel.target))
+        targets: set[str] = set()
+        for name in self.package.names():
+            if name.endswith(".rels") and name not in own:
+                source = _source_of_rels(name)
+                targets.update(r.target for r in self.package.relationships(source) if not r.external)
+        return targets
+
+    def _add_sheet(self, name: str) -> str:
+        if not name or len(name) > MAX_SHEET_NAME or BAD_SHEET_NAME.search(name):
+            raise WorkbookWriteError(f"cannot add a sheet named {name!r}: not a valid sheet name")
+        part = self.package.free_name("xl/worksheets/sheet{}.xml")
+        rel_id = free_relationship_id(self.workbook_rels)
+        self.workbook_rels.append(Relationship(rel_id, REL_WORKSHEET, part))
+        sheets = self.workbook_root.find(main("sheets"))
+        ids = [int(sheet.get("sheetId", "0")) for sheet in self._sheet_elements()]
+        element = etree.SubElement(sheets, main("sheet"), name=name, sheetId=str(max(ids, default=0) + 1))
+        element.set(f"{{{NS_DOC_REL}}}id", rel_id)
+        self.workbook_changed = True
+        self._add_title_to_app_properties(name)
+        return part
+
+    def _add_title_to_app_properties(self, name: str) -> None:
+        root_rels = self.package.relationships("")
+        parts = [rel.target for rel in root_rels if rel.type == REL_EXTENDED_PROPS]
+        if not parts or not self.package.exists(parts[0]):
+            return
+        root = parse_part(self.package.read(parts[0]), parts[0])
+        if add_worksheet_title(root, name):
+            self.package.replace(parts[0], serialize_part(root))
+
+    def _drop_calc_chain(self) -> None:
+        chains = [rel for rel in self.workbook_rels if rel.type == REL_CALC_CHAIN]
+        for rel in chains:
+            self.workbook_rels.remove(rel)
+            if self.package.exists(rel.target):
+                self.package.delete(rel.target)
+        if chains:
+            self.workbook_changed = True
+
+
+def _rels_of(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def _source_of_rels(rels_part: str) -> str:
+    folder, name = posixpath.split(rels_part)
+    return posixpath.join(posixpath.dirname(folder), name[: -len(".rels")])
+
+
+def _edits_by_sheet(plan: WorkbookPlan, styles: StyleBook) -> dict[str, SheetEdits]:
+    edits: dict[str, SheetEdits] = {}
+    for block in plan.blocks:
+        sheet = edits.setdefault(block.sheet, SheetEdits())
+        style = _style_resolver(block, styles) if (block.number_format or block.bold) else None
+        for row_offset, values in enumerate(block.values):
+            row = sheet.cells.setdefault(block.top + row_offset, {})
+            for column_offset, value in enumerate(values):
+                column = block.left + column_offset
+                row[column] = CellEdit(value, style)
+                length = sheet.column_text_lengths.get(column, 0)
+                sheet.column_text_lengths[column] = max(length, text_length(value))
+    for rule in plan.colour_rules:
+        edits.setdefault(rule.sheet, SheetEdits()).rules.append(rule)
+    return edits
+
+
+def _style_resolver(block, styles: StyleBook):
+    """The cell's new style depends on its current one, known only when its row is parsed."""
+
+    def resolve(base: int) -> int:
+        return styles.cell_format(base, block.number_format, block.bold)
+
+    return resolve
+
+
+def add_worksheet_title(root: etree._Element, name: str) -> bool:
+    """Add a sheet name to docProps/app.xml's TitlesOfParts; False if its layout is unexpected."""
+    ep = f"{{{NS_EXTENDED_PROPS}}}"
+    vt = f"{{{NS_VT}}}"
+    pairs = root.find(f"{ep}HeadingPairs/{vt}vector")
+    titles = root.find(f"{ep}TitlesOfParts/{vt}vector")
+    if pairs is None or titles is None:
+        return False
+    variants = [variant[0] for variant in pairs.findall(f"{vt}variant") if len(variant)]
+    offset = 0
+    for label, count in zip(variants[::2], variants[1::2]):
+        if label.text == "Worksheets" and (count.text or "").isdigit():
+            position = offset + int(count.text)
+            count.text = str(int(count.text) + 1)
+            title = etree.Element(f"{vt}lpstr")
+            title.text = name
+            titles.insert(position, title)
+            titles.set("size", str(len(titles)))
+            return True
+        offset += int(count.text) if (count.text or "").isdigit() else 0
+    return False
+

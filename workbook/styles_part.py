@@ -1,0 +1,137 @@
+"""styles.xml: cell formats derived from a cell's existing one, and fills for conditional formats.
+
+Everything is deduplicated against what the file already holds, so a rerun finds the formats
+it added last time and adds nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from lxml import etree
+
+from workbook.ooxml import STYLESHEET_ORDER, insert_in_order, main, parse_part, serialize_part
+
+# Excel's built-in number formats that a plan is likely to ask for (ECMA-376 18.8.30).
+BUILTIN_NUMBER_FORMATS = {
+    "General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
+}
+FIRST_CUSTOM_NUMBER_FORMAT = 164
+
+
+def argb(colour: str) -> str:
+    """'#00B050' -> 'FF00B050'."""
+    hex_digits = colour.lstrip("#").upper()
+    if len(hex_digits) != 6 or any(c not in "0123456789ABCDEF" for c in hex_digits):
+        raise ValueError(f"not a #RRGGBB colour: {colour!r}")
+    return "FF" + hex_digits
+
+
+def _signature(element: etree._Element) -> tuple:
+    """Structure of an element, independent of namespace prefixes and declarations."""
+    children = tuple(_signature(child) for child in element if isinstance(child.tag, str))
+    return element.tag, tuple(sorted(element.attrib.items())), children
+
+
+def _same(a: etree._Element, b: etree._Element) -> bool:
+    return _signature(a) == _signature(b)
+
+
+class StyleBook:
+    """The workbook's styles part, parsed lazily; `changed` says whether it must be rewritten."""
+
+    def __init__(self, part_name: str, data: bytes):
+        self.part_name = part_name
+        self._root = parse_part(data, part_name)
+        self.changed = False
+        self._cache: dict[tuple, int] = {}
+
+    def to_bytes(self) -> bytes:
+        return serialize_part(self._root)
+
+    # -- containers ----------------------------------------------------------------------
+    def _container(self, tag: str) -> etree._Element:
+        element = self._root.find(main(tag))
+        if element is None:
+            element = etree.Element(main(tag))
+            insert_in_order(self._root, element, STYLESHEET_ORDER)
+            self.changed = True
+        return element
+
+    def _index_of_or_append(self, container_tag: str, item: etree._Element) -> int:
+        container = self._container(container_tag)
+        items = [child for child in container if isinstance(child.tag, str)]
+        for index, existing in enumerate(items):
+            if _same(existing, item):
+                return index
+        container.append(item)
+        container.set("count", str(len(items) + 1))
+        self.changed = True
+        return len(items)
+
+    # -- cell formats --------------------------------------------------------------------
+    def cell_format(self, base: int, number_format: str | None = None, bold: bool = False,
+                    fill: str | None = None) -> int:
+        """Index of a cellXf like `base` plus the requested number format, bold and fill."""
+        if number_format is None and not bold and fill is None:
+            return base
+        key = (base, number_format, bold, fill)
+        if key not in self._cache:
+            self._cache[key] = self._derive_format(base, number_format, bold, fill)
+        return self._cache[key]
+
+    def _derive_format(self, base, number_format, bold, fill) -> int:
+        formats = [xf for xf in self._container("cellXfs") if isinstance(xf.tag, str)]
+        xf = copy.deepcopy(formats[base]) if base < len(formats) else etree.Element(main("xf"))
+        for name, default in (("numFmtId", "0"), ("fontId", "0"), ("fillId", "0"),
+                              ("borderId", "0"), ("xfId", "0")):
+            xf.set(name, xf.get(name, default))
+        if number_format is not None:
+            xf.set("numFmtId", str(self._number_format_id(number_format)))
+            xf.set("applyNumberFormat", "1")
+        if bold:
+            xf.set("fontId", str(self._bold_font(int(xf.get("fontId")))))
+            xf.set("applyFont", "1")
+        if fill is not None:
+            xf.set("fillId", str(self._solid_fill(fill)))
+            xf.set("applyFill", "1")
+        return self._index_of_or_append("cellXfs", xf)
+
+    def _number_format_id(self, code: str) -> int:
+        if code in BUILTIN_NUMBER_FORMATS:
+            return BUILTIN_NUMBER_FORMATS[code]
+        container = self._container("numFmts")
+        ids = [FIRST_CUSTOM_NUMBER_FORMAT - 1]
+        for element in container.iter(main("numFmt")):
+            if element.get("formatCode") == code:
+                return int(element.get("numFmtId"))
+            ids.append(int(element.get("numFmtId", "0")))
+        element = etree.SubElement(container, main("numFmt"))
+        element.set("numFmtId", str(max(ids) + 1))
+        element.set("formatCode", code)
+        container.set("count", str(len(container)))
+        self.changed = True
+        return max(ids) + 1
+
+    def _bold_font(self, font_id: int) -> int:
+        fonts = [font for font in self._container("fonts") if isinstance(font.tag, str)]
+        font = copy.deepcopy(fonts[font_id]) if font_id < len(fonts) else etree.Element(main("font"))
+        if font.find(main("b")) is None:
+            font.insert(0, etree.Element(main("b")))
+        return self._index_of_or_append("fonts", font)
+
+    def _solid_fill(self, colour: str) -> int:
+        fill = etree.Element(main("fill"))
+        pattern = etree.SubElement(fill, main("patternFill"), patternType="solid")
+        etree.SubElement(pattern, main("fgColor"), rgb=argb(colour))
+        etree.SubElement(pattern, main("bgColor"), indexed="64")
+        return self._index_of_or_append("fills", fill)
+
+    # -- conditional formats -------------------------------------------------------------
+    def fill_dxf(self, colour: str) -> int:
+        """A differential format that only paints the background: for a status colour rule."""
+        dxf = etree.Element(main("dxf"))
+        fill = etree.SubElement(dxf, main("fill"))
+        pattern = etree.SubElement(fill, main("patternFill"))
+        etree.SubElement(pattern, main("bgColor"), rgb=argb(colour))
+        return self._index_of_or_append("dxfs", dxf)

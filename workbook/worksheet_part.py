@@ -1,0 +1,192 @@
+"""Rewriting one existing worksheet part: cells (streamed), dimension, new column widths and
+the status colour rules, leaving every other element of the sheet as it was."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from workbook.blocks import StatusColourRule, column_index, column_letter
+from workbook.ooxml import (
+    WORKSHEET_ORDER,
+    insert_in_order,
+    local_name,
+    main,
+    parse_part,
+    serialize_part,
+)
+from workbook.safe_write import WorkbookWriteError
+from workbook.sheet_cells import CellEdit, RowRewriter, join_sheet, split_sheet, wrapper_start
+from workbook.styles_part import StyleBook
+
+RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
+QUOTED_TEXT = re.compile(r'"(?:[^"]|"")*"')
+
+
+@dataclass
+class Bounds:
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+    def union(self, other: Bounds) -> Bounds:
+        return Bounds(min(self.top, other.top), min(self.left, other.left),
+                      max(self.bottom, other.bottom), max(self.right, other.right))
+
+    def ref(self) -> str:
+        first = f"{column_letter(self.left)}{self.top}"
+        last = f"{column_letter(self.right)}{self.bottom}"
+        return first if first == last else f"{first}:{last}"
+
+
+def parse_range(ref: str) -> Bounds | None:
+    match = RANGE.fullmatch(ref.strip().upper())
+    if match is None:
+        return None
+    left, top = column_index(match.group(1)), int(match.group(2))
+    if match.group(3) is None:
+        return Bounds(top, left, top, left)
+    return Bounds(top, left, int(match.group(4)), column_index(match.group(3)))
+
+
+@dataclass
+class SheetEdits:
+    """Everything the plan asks of one existing sheet."""
+
+    cells: dict[int, dict[int, CellEdit]] = field(default_factory=dict)  # row -> column -> edit
+    column_text_lengths: dict[int, int] = field(default_factory=dict)  # for widths of new columns
+    rules: list[StatusColourRule] = field(default_factory=list)
+
+    def bounds(self) -> Bounds | None:
+        if not self.cells:
+            return None
+        columns = [column for row in self.cells.values() for column in row]
+        return Bounds(min(self.cells), min(columns), max(self.cells), max(columns))
+
+
+def rewrite_worksheet(data: bytes, part_name: str, edits: SheetEdits,
+                      styles: StyleBook) -> tuple[bytes, list[str]]:
+    """New bytes of the part and the cells whose formulas were overwritten."""
+    try:
+        split = split_sheet(data)
+    except ValueError as error:
+        raise WorkbookWriteError(f"cannot parse {part_name}: {error}") from error
+    root = parse_part(split.skeleton, part_name)
+    rewriter = RowRewriter(wrapper_start(data), edits.cells)
+    try:
+        rows = rewriter.rewrite(split.rows) if edits.cells else split.rows
+    except (etree.XMLSyntaxError, ValueError, AttributeError) as error:
+        raise WorkbookWriteError(f"cannot parse the rows of {part_name}: {error}") from error
+    old_bounds = _dimension_bounds(root)
+    new_bounds = edits.bounds()
+    if new_bounds is not None:
+        _set_dimension(root, new_bounds if old_bounds is None else old_bounds.union(new_bounds))
+        right_edge = old_bounds.right if old_bounds else 0
+        _add_widths_for_new_columns(root, edits.column_text_lengths, right_edge)
+    replace_status_rules(root, edits.rules, styles)
+    return join_sheet(serialize_part(root), rows, split.prefix), rewriter.formulas_replaced
+
+
+# -- dimension and columns ---------------------------------------------------------------------
+def _dimension_bounds(root: etree._Element) -> Bounds | None:
+    dimension = root.find(main("dimension"))
+    return parse_range(dimension.get("ref", "")) if dimension is not None else None
+
+
+def _set_dimension(root: etree._Element, bounds: Bounds) -> None:
+    dimension = root.find(main("dimension"))
+    if dimension is None:
+        dimension = etree.Element(main("dimension"))
+        insert_in_order(root, dimension, WORKSHEET_ORDER)
+    dimension.set("ref", bounds.ref())
+
+
+def column_width_for(text_length: int) -> float:
+    return float(min(60, max(10, text_length + 2)))
+
+
+def _add_widths_for_new_columns(root: etree._Element, text_lengths: dict[int, int],
+                                right_edge: int) -> None:
+    """A width for columns the table did not have, unless a <col> already covers them."""
+    cols = root.find(main("cols"))
+    for column in sorted(c for c in text_lengths if c > right_edge):
+        if cols is not None and _covered(cols, column):
+            continue
+        if cols is None:
+            cols = etree.Element(main("cols"))
+            insert_in_order(root, cols, WORKSHEET_ORDER)
+        col = etree.Element(main("col"), min=str(column), max=str(column),
+                            width=str(column_width_for(text_lengths[column])), customWidth="1")
+        later = [c for c in cols if int(c.get("min", "0")) > column]
+        if later:
+            later[0].addprevious(col)
+        else:
+            cols.append(col)
+
+
+def _covered(cols: etree._Element, column: int) -> bool:
+    return any(int(c.get("min", "0")) <= column <= int(c.get("max", "0")) for c in cols)
+
+
+# -- status colour rules -----------------------------------------------------------------------
+def replace_status_rules(root: etree._Element, rules: list[StatusColourRule],
+                         styles: StyleBook) -> None:
+    """Drop the status rules a previous refresh wrote over the same columns, then add `rules`.
+
+    A previous rule is recognised by its shape: one `cellIs equal "text"` rule alone in a
+    conditionalFormatting whose single range starts at the same cell and spans the same
+    columns as a rule of this plan (the table may have grown, so the bottom may differ).
+    """
+    if not rules:
+        return
+    for old in [cf for cf in root.findall(main("conditionalFormatting")) if _is_ours(cf, rules)]:
+        root.remove(old)
+    priority = _highest_priority(root)
+    for rule in rules:
+        priority += 1
+        insert_in_order(root, _rule_element(rule, styles.fill_dxf(rule.fill), priority),
+                        WORKSHEET_ORDER)
+
+
+def _is_ours(formatting: etree._Element, rules: list[StatusColourRule]) -> bool:
+    bounds = parse_range(formatting.get("sqref", ""))
+    children = [child for child in formatting if isinstance(child.tag, str)]
+    if bounds is None or len(children) != 1:
+        return False
+    rule = children[0]
+    formulas = rule.findall(main("formula"))
+    if (rule.get("type"), rule.get("operator")) != ("cellIs", "equal") or len(formulas) != 1:
+        return False
+    if not QUOTED_TEXT.fullmatch((formulas[0].text or "").strip()):
+        return False
+    return any((r.top, r.left, r.right) == (bounds.top, bounds.left, bounds.right) for r in rules)
+
+
+def _highest_priority(root: etree._Element) -> int:
+    priorities = [int(el.get("priority")) for el in root.iter()
+                  if local_name(el) == "cfRule" and (el.get("priority") or "").isdigit()]
+    return max(priorities, default=0)
+
+
+def _rule_element(rule: StatusColourRule, dxf_id: int, priority: int) -> etree._Element:
+    """cellIs-equal on the label text: rendered the same by Excel and LibreOffice."""
+    bounds = Bounds(rule.top, rule.left, rule.bottom, rule.right)
+    formatting = etree.Element(main("conditionalFormatting"), sqref=bounds.ref())
+    cf_rule = etree.SubElement(formatting, main("cfRule"), type="cellIs", dxfId=str(dxf_id),
+                               priority=str(priority), operator="equal")
+    etree.SubElement(cf_rule, main("formula")).text = '"' + rule.label.replace('"', '""') + '"'
+    return formatting
+
+
+def text_length(value: object) -> int:
+    if isinstance(value, str):
+        return len(value)
+    return 8 if value is not None else 0
+
+
+def parse_worksheet(data: bytes, part_name: str) -> etree._Element:
+    """The whole part as a tree: only for small sheets and tests."""
+    return parse_part(data, part_name)

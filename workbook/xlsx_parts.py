@@ -1,0 +1,373 @@
+"""An .xlsx/.xlsm package as zip members: read parts, replace a few, copy the rest raw.
+
+Members the plan does not touch are copied as their original *compressed* bytes (same CRC,
+same method), so they stay byte-identical without being decompressed. The zip container is
+written here directly (local headers, central directory) because the standard library has no
+public way to copy a member without recompressing it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+
+from workbook.ooxml import (
+    CT_RELS,
+    NS_CONTENT_TYPES,
+    NS_PKG_REL,
+    REL_OFFICE_DOCUMENT,
+    REL_STRICT_OFFICE_DOCUMENT,
+    parse_part,
+    serialize_part,
+)
+from workbook.safe_write import WorkbookWriteError
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+CENTRAL_HEADER = struct.Struct("<4sHHHHHHIIIHHHHHII")
+END_RECORD = struct.Struct("<4sHHHHIIH")
+UTF8_NAME_FLAG = 0x800
+DATA_DESCRIPTOR_FLAG = 0x8
+ZIP32_LIMIT = 0xFFFFFFFF
+BINARY_WORKBOOK_SUFFIX = ".bin"
+
+
+@dataclass
+class _NewMember:
+    data: bytes
+    date_time: tuple = (1980, 1, 1, 0, 0, 0)
+
+
+class Package:
+    """Parts of one workbook package, with pending replacements, additions and deletions."""
+
+    def __init__(self, path: Path, archive: zipfile.ZipFile):
+        self.path = path
+        self._archive = archive
+        self._infos = {info.filename: info for info in archive.infolist()}
+        self._replaced: dict[str, _NewMember] = {}
+        self._added: dict[str, _NewMember] = {}
+        self._deleted: set[str] = set()
+        self.content_types = ContentTypes(self._read_original("[Content_Types].xml"))
+        self.workbook_part = self._find_workbook_part()
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path) -> Package:
+        path = Path(path)
+        _check_container(path)
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, EOFError) as error:
+            raise WorkbookWriteError(f"{path.name} is not a readable zip package: {error}") from error
+        for info in archive.infolist():
+            if info.flag_bits & 0x1:
+                raise WorkbookWriteError(f"{path.name} has encrypted zip members: cannot rewrite it")
+        if "[Content_Types].xml" not in archive.NameToInfo:
+            raise WorkbookWriteError(f"{path.name} is a zip but not an Office package")
+        return cls(path, archive)
+
+    def close(self) -> None:
+        self._archive.close()
+
+    def _find_workbook_part(self) -> str:
+        rels = self.relationships("")
+        for rel in rels:
+            if rel.type == REL_STRICT_OFFICE_DOCUMENT:
+                raise WorkbookWriteError(f"{self.path.name} is Strict OOXML: not supported, save as .xlsx")
+            if rel.type == REL_OFFICE_DOCUMENT:
+                if rel.target.endswith(BINARY_WORKBOOK_SUFFIX):
+                    raise WorkbookWriteError(f"{self.path.name} is a binary workbook (.xlsb): not supported")
+                return rel.target
+        raise WorkbookWriteError(f"{self.path.name} has no workbook part")
+
+    # -- reading -------------------------------------------------------------------------
+    def exists(self, part: str) -> bool:
+        if part in self._deleted:
+            return False
+        return part in self._infos or part in self._added
+
+    def names(self) -> list[str]:
+        present = [name for name in self._infos if name not in self._deleted]
+        return present + list(self._added)
+
+    def read(self, part: str) -> bytes:
+        if part in self._added:
+            return self._added[part].data
+        if part in self._replaced:
+            return self._replaced[part].data
+        if part in self._deleted:
+            raise KeyError(part)
+        return self._read_original(part)
+
+    def _read_original(self, part: str) -> bytes:
+        try:
+            return self._archive.read(part)
+        except KeyError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+            raise WorkbookWriteError(f"cannot read {part} in {self.path.name}: {error}") from error
+
+    def relationships(self, part: str) -> list[Relationship]:
+        rels_part = rels_part_for(part)
+        if not self.exists(rels_part):
+            return []
+        root = parse_part(self.read(rels_part), rels_part)
+        base = posixpath.dirname(part)
+        return [Relationship.from_element(element, base) for element in root]
+
+    # -- changing ------------------------------------------------------------------------
+    def replace(self, part: str, data: bytes) -> None:
+        if part in self._added:
+            self._added[part] = _NewMember(data)
+        elif part in self._infos and part not in self._deleted:
+            self._replaced[part] = _NewMember(data, self._infos[part].date_time)
+        else:
+            raise KeyError(part)
+
+    def add(self, part: str, data: bytes, content_type: str | None) -> None:
+        """Add a part (or re-add one deleted earlier in this run, keeping its zip position)."""
+        if part in self._deleted:
+            self._deleted.discard(part)
+            self._replaced[part] = _NewMember(data, self._infos[part].date_time)
+        else:
+            self._added[part] = _NewMember(data)
+        if content_type:
+            self.content_types.set_override(part, content_type)
+
+    def delete(self, part: str) -> None:
+        self._added.pop(part, None)
+        self._replaced.pop(part, None)
+        if part in self._infos:
+            self._deleted.add(part)
+        self.content_types.remove_override(part)
+
+    def write_relationships(self, part: str, rels: list[Relationship]) -> None:
+        rels_part = rels_part_for(part)
+        data = relationships_xml(rels, posixpath.dirname(part))
+        if self.exists(rels_part):
+            if self.read(rels_part) != data:
+                self.replace(rels_part, data)
+        else:
+            self.add(rels_part, data, None)
+            self.content_types.ensure_default("rels", CT_RELS)
+
+    def free_name(self, pattern: str) -> str:
+        """Lowest unused part name for a pattern such as 'xl/charts/chart{}.xml'."""
+        number = 1
+        while self.exists(pattern.format(number)):
+            number += 1
+        return pattern.format(number)
+
+    def changed_parts(self) -> set[str]:
+        return set(self._replaced) | set(self._added) | self._deleted
+
+    # -- writing -------------------------------------------------------------------------
+    def write_to(self, out: BinaryIO) -> None:
+        if self.content_types.changed:
+            self._store_content_types()
+        writer = _ZipWriter(out)
+        with open(self.path, "rb") as source:
+            for name, info in self._infos.items():
+                if name in self._deleted:
+                    continue
+                if name in self._replaced:
+                    writer.add_new(name, self._replaced[name])
+                else:
+                    writer.copy_raw(source, info)
+        for name, member in self._added.items():
+            writer.add_new(name, member)
+        writer.finish()
+
+    def _store_content_types(self) -> None:
+        data = self.content_types.to_bytes()
+        self._replaced["[Content_Types].xml"] = _NewMember(
+            data, self._infos["[Content_Types].xml"].date_time
+        )
+
+
+def _check_container(path: Path) -> None:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError as error:
+        raise WorkbookWriteError(f"cannot read {path}: {error.strerror}") from error
+    if head.startswith(OLE_MAGIC):
+        raise WorkbookWriteError(
+            f"{path.name} is an OLE file (password-protected workbook or legacy .xls): cannot rewrite it"
+        )
+    if not head.startswith(ZIP_MAGIC):
+        raise WorkbookWriteError(f"{path.name} is not an .xlsx/.xlsm package (not a zip file)")
+
+
+# -- relationships ---------------------------------------------------------------------------
+@dataclass
+class Relationship:
+    id: str
+    type: str
+    target: str  # a part name when internal, the raw target when external
+    external: bool = False
+
+    @classmethod
+    def from_element(cls, element: etree._Element, base: str) -> Relationship:
+        raw = element.get("Target", "")
+        external = element.get("TargetMode") == "External"
+        target = raw if external else resolve_target(base, raw)
+        return cls(element.get("Id", ""), element.get("Type", ""), target, external)
+
+
+def rels_part_for(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def resolve_target(base: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(base, target))
+
+
+def relative_target(base: str, part: str) -> str:
+    return posixpath.relpath(part, base or ".")
+
+
+def relationships_xml(rels: list[Relationship], base: str) -> bytes:
+    root = etree.Element(f"{{{NS_PKG_REL}}}Relationships", nsmap={None: NS_PKG_REL})
+    for rel in rels:
+        target = rel.target if rel.external else relative_target(base, rel.target)
+        element = etree.SubElement(root, f"{{{NS_PKG_REL}}}Relationship")
+        element.set("Id", rel.id)
+        element.set("Type", rel.type)
+        element.set("Target", target)
+        if rel.external:
+            element.set("TargetMode", "External")
+    return serialize_part(root)
+
+
+def free_relationship_id(rels: list[Relationship]) -> str:
+    used = {rel.id for rel in rels}
+    number = 1
+    while f"rId{number}" in used:
+        number += 1
+    return f"rId{number}"
+
+
+# -- [Content_Types].xml ---------------------------------------------------------------------
+class ContentTypes:
+    """Overrides added and removed during one run; a removal cancelled by a re-add is no change,
+    so a rerun that recreates the same parts leaves this part byte-identical."""
+
+    def __init__(self, data: bytes):
+        self._root = parse_part(data, "[Content_Types].xml")
+        self._edited = False
+        self._removals: set[str] = set()
+
+    @property
+    def changed(self) -> bool:
+        return self._edited or any(part in self._overrides() for part in self._removals)
+
+    def _overrides(self) -> dict[str, etree._Element]:
+        tag = f"{{{NS_CONTENT_TYPES}}}Override"
+        return {el.get("PartName", "").lstrip("/"): el for el in self._root.iter(tag)}
+
+    def set_override(self, part: str, content_type: str) -> None:
+        self._removals.discard(part)
+        existing = self._overrides().get(part)
+        if existing is not None:
+            if existing.get("ContentType") != content_type:
+                existing.set("ContentType", content_type)
+                self._edited = True
+            return
+        element = etree.SubElement(self._root, f"{{{NS_CONTENT_TYPES}}}Override")
+        element.set("PartName", "/" + part)
+        element.set("ContentType", content_type)
+        self._edited = True
+
+    def remove_override(self, part: str) -> None:
+        self._removals.add(part)
+
+    def ensure_default(self, extension: str, content_type: str) -> None:
+        tag = f"{{{NS_CONTENT_TYPES}}}Default"
+        if any(el.get("Extension", "").lower() == extension for el in self._root.iter(tag)):
+            return
+        element = etree.Element(tag)
+        element.set("Extension", extension)
+        element.set("ContentType", content_type)
+        self._root.insert(0, element)
+        self._edited = True
+
+    def to_bytes(self) -> bytes:
+        overrides = self._overrides()
+        for part in self._removals:
+            if part in overrides:
+                self._root.remove(overrides[part])
+        self._removals.clear()
+        return serialize_part(self._root)
+
+
+# -- the zip container -----------------------------------------------------------------------
+class _ZipWriter:
+    def __init__(self, out: BinaryIO):
+        self._out = out
+        self._offset = 0
+        self._central: list[bytes] = []
+
+    def copy_raw(self, source: BinaryIO, info: zipfile.ZipInfo) -> None:
+        source.seek(info.header_offset)
+        header = source.read(LOCAL_HEADER.size)
+        fields = LOCAL_HEADER.unpack(header)
+        if fields[0] != b"PK\x03\x04":
+            raise WorkbookWriteError(f"damaged zip member {info.filename}")
+        source.seek(fields[9] + fields[10], 1)  # skip the local name and extra field
+        data = source.read(info.compress_size)
+        if len(data) != info.compress_size:
+            raise WorkbookWriteError(f"zip member {info.filename} is truncated")
+        flags = info.flag_bits & ~DATA_DESCRIPTOR_FLAG
+        self._write_member(info.filename, flags, info.compress_type, info.date_time,
+                           info.CRC, data, info.file_size, info.external_attr)
+
+    def add_new(self, name: str, member: _NewMember) -> None:
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        data = compressor.compress(member.data) + compressor.flush()
+        crc = zlib.crc32(member.data)
+        self._write_member(name, 0, zipfile.ZIP_DEFLATED, member.date_time, crc, data,
+                           len(member.data), 0)
+
+    def _write_member(self, name, flags, method, date_time, crc, data, size, external_attr):
+        if size > ZIP32_LIMIT or len(data) > ZIP32_LIMIT or self._offset > ZIP32_LIMIT:
+            raise WorkbookWriteError(f"part {name} is too large (over 4 GB)")
+        encoded = name.encode("utf-8")
+        if not name.isascii():
+            flags |= UTF8_NAME_FLAG
+        dos_time, dos_date = _dos_time(date_time)
+        header = LOCAL_HEADER.pack(b"PK\x03\x04", 20, flags, method, dos_time, dos_date, crc,
+                                   len(data), size, len(encoded), 0)
+        self._central.append(CENTRAL_HEADER.pack(
+            b"PK\x01\x02", 20, 20, flags, method, dos_time, dos_date, crc, len(data), size,
+            len(encoded), 0, 0, 0, 0, external_attr & ZIP32_LIMIT, self._offset) + encoded)
+        self._out.write(header + encoded)
+        self._out.write(data)
+        self._offset += len(header) + len(encoded) + len(data)
+
+    def finish(self) -> None:
+        directory = b"".join(self._central)
+        count = len(self._central)
+        if count > 0xFFFF:
+            raise WorkbookWriteError("too many parts in the package")
+        self._out.write(directory)
+        self._out.write(END_RECORD.pack(b"PK\x05\x06", 0, 0, count, count, len(directory),
+                                        self._offset, 0))
+
+
+def _dos_time(date_time: tuple) -> tuple[int, int]:
+    year, month, day, hour, minute, second = date_time
+    year = max(year, 1980)
+    return (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day
