@@ -1,12 +1,35 @@
-"""`kpi demo`: not built yet."""
+"""`kpi demo [-o OUT]`: refresh the bundled sample workbook into a new file and say where it is."""
+
+from __future__ import annotations
 
 import sys
+from importlib import resources
+from pathlib import Path
+
+from addin.cmd_refresh import KNOWN_ERRORS, describe
+from workbook.batch import EXIT_FAILED, EXIT_OK
+from workbook.refresh import refresh_book
+
+SAMPLE_NAME = "council_kpis_q2.xlsx"
+
+
+def sample_path() -> Path:
+    return Path(str(resources.files("workbook") / "samples" / SAMPLE_NAME))
 
 
 def add_arguments(parser):
-    parser.add_argument("args", nargs="*")
+    parser.add_argument("-o", "--output", metavar="OUT",
+                        help=f"where to write (default: {Path(SAMPLE_NAME).stem}-refreshed.xlsx here)")
 
 
 def run(args) -> int:
-    print("kpi demo: not built yet", file=sys.stderr)
-    return 2
+    source = sample_path()
+    target = Path(args.output or f"{source.stem}-refreshed{source.suffix}")
+    try:
+        result = refresh_book(source, target)
+    except KNOWN_ERRORS as exc:
+        print(f"kpi: demo: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(describe(result))
+    print(f"\nOpen {target.resolve()} in Excel or LibreOffice to see the result.")
+    return EXIT_OK

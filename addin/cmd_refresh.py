@@ -1,12 +1,88 @@
-"""`kpi refresh`: not built yet."""
+"""`kpi refresh BOOK|DIR [-o OUT] [--rules FILE] [--in-place]`: write statuses, variances, trends,
+RAG colours, a "KPI Validation" and a "KPI Summary" sheet into a copy of each book."""
+
+from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from kpi_rules import RulesError
+from workbook.batch import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK, books_under
+from workbook.detect import LayoutError
+from workbook.grid import WorkbookReadError
+from workbook.package_writer import WorkbookWriteError
+from workbook.refresh import REFRESHED_SUFFIX, Refreshed, choose_target, refresh_book
+from workbook.report import counts_line, summary_text
+
+KNOWN_ERRORS = (WorkbookReadError, WorkbookWriteError, LayoutError, RulesError)
 
 
 def add_arguments(parser):
-    parser.add_argument("args", nargs="*")
+    parser.add_argument("book", help="a workbook (.xlsx/.xlsm) or a folder of them")
+    parser.add_argument("-o", "--output", metavar="OUT",
+                        help="where to write (default: BOOK-refreshed.xlsx beside it; a folder for DIR)")
+    parser.add_argument("--rules", metavar="FILE", help="rules file (TOML)")
+    parser.add_argument("--in-place", action="store_true",
+                        help="replace the source itself (atomically)")
 
 
 def run(args) -> int:
-    print("kpi refresh: not built yet", file=sys.stderr)
-    return 2
+    path = Path(args.book)
+    if path.is_dir():
+        return _run_folder(path, args)
+    try:
+        result = refresh_book(path, choose_target(path, args.output, args.in_place), args.rules)
+    except KNOWN_ERRORS as exc:
+        return _fail(path, exc)
+    print(describe(result))
+    return EXIT_FINDINGS if result.check.has_errors else EXIT_OK
+
+
+def _fail(path: Path, exc: Exception) -> int:
+    reason = " ".join(str(exc).split()).removeprefix(f"{path.name}: ")
+    print(f"kpi: {path}: {reason}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def describe(result: Refreshed) -> str:
+    lines = [f"Refreshed {result.source.name} -> {result.target}", summary_text(result.check)]
+    changes = result.plan.status_changes
+    if changes:
+        lines.append(f"{len(changes)} typed status{'es' if len(changes) != 1 else ''} changed:")
+        lines += [f"  {c.sheet}!{c.cell} {c.reference or ''}: {c.before!r} -> {c.after!r}".replace("  ", " ", 1)
+                  for c in changes]
+    return "\n".join(lines)
+
+
+def _run_folder(folder: Path, args) -> int:
+    if args.in_place and args.output:
+        print("kpi: use either -o or --in-place, not both", file=sys.stderr)
+        return EXIT_FAILED
+    out_dir = Path(args.output) if args.output else None
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        print(f"kpi: {out_dir}: -o must be a folder when refreshing a folder", file=sys.stderr)
+        return EXIT_FAILED
+    books = [b for b in books_under(folder) if not b.stem.endswith(REFRESHED_SUFFIX)]
+    if not books:
+        print(f"kpi: {folder}: no .xlsx or .xlsm workbooks in this folder", file=sys.stderr)
+        return EXIT_FAILED
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    codes, lines = [], []
+    for book in tqdm(books, desc="refreshing", unit="book", file=sys.stderr, leave=False):
+        output = str(out_dir / book.relative_to(folder)) if out_dir is not None else None
+        try:
+            if output:
+                Path(output).parent.mkdir(parents=True, exist_ok=True)
+            result = refresh_book(book, choose_target(book, output, args.in_place), args.rules)
+        except KNOWN_ERRORS as exc:
+            codes.append(_fail(book, exc))
+            lines.append(f"{book}: could not refresh")
+            continue
+        codes.append(EXIT_FINDINGS if result.check.has_errors else EXIT_OK)
+        lines.append(f"{book}: -> {result.target.name}, {counts_line(result.check)}")
+    print("\n".join(lines))
+    return max(codes)
+

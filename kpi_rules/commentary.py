@@ -19,7 +19,7 @@ PLACEHOLDERS = frozenset(
 
 def has_commentary(value) -> bool:
     """Whitespace, "-", "TBC", "N/A" and similar placeholders count as no commentary."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if not isinstance(value, str):  # a number or TRUE is no explanation (a formula's 0, say)
         return False
     text = fold(str(value)).strip(" .:;")
     return text not in PLACEHOLDERS and fold(str(value)) not in PLACEHOLDERS

@@ -1,0 +1,56 @@
+"""`kpi refresh` on files: read a book once, check it, plan the writes, apply them to a copy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbook.blocks import WorkbookPlan
+from workbook.check import BookCheck, check_grids
+from workbook.grid import WorkbookReadError, read_grids
+from workbook.package_writer import WorkbookWriteError, apply_plan
+from workbook.plan import plan_from_check
+from workbook.rules_lookup import find_rules
+
+REFRESHED_SUFFIX = "-refreshed"
+
+
+@dataclass
+class Refreshed:
+    source: Path
+    target: Path
+    check: BookCheck
+    plan: WorkbookPlan
+
+
+def default_target(source: Path) -> Path:
+    """BOOK.xlsx -> BOOK-refreshed.xlsx beside it (.xlsm keeps .xlsm: it holds macros)."""
+    return source.with_name(f"{source.stem}{REFRESHED_SUFFIX}{source.suffix}")
+
+
+def choose_target(source: Path, output: str | None, in_place: bool) -> Path:
+    """Where the refreshed copy goes; a mistake is a WorkbookWriteError (one line)."""
+    if in_place:
+        if output:
+            raise WorkbookWriteError("use either -o or --in-place, not both")
+        return source
+    target = Path(output) if output else default_target(source)
+    if target.suffix.lower() != source.suffix.lower():
+        raise WorkbookWriteError(
+            f"the output must end in {source.suffix} like the source, not {target.suffix or 'nothing'}"
+        )
+    if target.exists() and target.resolve() == source.resolve():
+        raise WorkbookWriteError("the output is the source: add --in-place to overwrite it")
+    return target
+
+
+def refresh_book(source: Path, target: Path, rules_path: str | Path | None = None) -> Refreshed:
+    source = Path(source)
+    if not source.is_file():
+        raise WorkbookReadError(source, "no such file")
+    grids = read_grids(source)
+    rules = find_rules(source, rules_path, grids)
+    check = check_grids(grids, rules, source.name)
+    plan = plan_from_check(check, grids)
+    apply_plan(source, target, plan)
+    return Refreshed(source, target, check, plan)
