@@ -295,7 +295,7 @@ def test_killed_mid_write_leaves_source_intact_and_no_half_file(fixture_book, tm
     if not in_place:
         assert not target.exists()
     leftovers = [p.name for p in tmp_path.iterdir() if p.name not in ("book.xlsm",)]
-    assert all(name.startswith(".book.xlsm.") or name.startswith(".out.xlsm.") for name in leftovers)
+    assert all(name.startswith((".book.xlsm.", ".out.xlsm.")) for name in leftovers)
 
 
 def test_unknown_sheet_is_an_error_and_nothing_is_written(fixture_book, tmp_path):
@@ -359,16 +359,32 @@ def test_files_it_cannot_keep_whole_are_refused(fixture_book, tmp_path, make, re
 
 
 # -- LibreOffice ---------------------------------------------------------------------------------
-def test_libreoffice_opens_the_result(refreshed, tmp_path):
+def _libreoffice_convert(source: Path, folder: Path, fmt: str) -> Path:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed: apt-get install -y libreoffice-calc-nogui")
     result = subprocess.run(
-        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-         "--convert-to", "csv", "--outdir", str(tmp_path), str(refreshed)],
-        capture_output=True, text=True, timeout=120)
-    csv = tmp_path / "refreshed.csv"
-    assert csv.exists(), result.stderr
-    text = csv.read_text(encoding="utf-8", errors="replace")
+        [soffice, "--headless", f"-env:UserInstallation=file://{folder}/profile",
+         "--convert-to", fmt, "--outdir", str(folder / fmt), str(source)],
+        check=False, capture_output=True, text=True, timeout=120)
+    converted = folder / fmt / f"{source.stem}.{fmt}"
+    assert converted.exists(), result.stderr
+    return converted
+
+
+def test_libreoffice_opens_the_result(refreshed, tmp_path):
+    text = _libreoffice_convert(refreshed, tmp_path, "csv").read_text("utf-8", errors="replace")
     assert re.search(r"HR 01,.*On target", text)
     assert "419.6" in text  # the cached/recalculated SUM
+
+
+def test_libreoffice_understands_the_colour_rules_and_new_sheets(refreshed, tmp_path):
+    book = openpyxl.load_workbook(_libreoffice_convert(refreshed, tmp_path, "xlsx"))
+    assert book.sheetnames == [KPI_SHEET, "Data", "KPI Validation", "KPI Summary"]
+    fills = {rule.formula[0]: rule.dxf.fill.bgColor.rgb
+             for cf in book[KPI_SHEET].conditional_formatting if str(cf.sqref) == "H2:H6"
+             for rule in cf.rules}
+    assert fills == {'"On target"': "FF00B050", '"Within 10%"': "FFFFC000",
+                     '"Off target"': "FFFF0000", '"Not assessed"': "FFBFBFBF"}
+    assert len(book["KPI Summary"]._charts) == 1
+    assert book["KPI Validation"]["B2"].hyperlink.location == f"'{KPI_SHEET}'!G4"
