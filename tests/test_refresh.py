@@ -1,0 +1,176 @@
+"""`kpi refresh` as a user sees it: where results go, what a second run does, what it reports."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from addin.cli import main
+
+HEADER = ["Reference", "Performance Indicator", "Polarity", "Q1 Outturn", "Quarterly Target", "Q2",
+          "Commentary"]  # fmt: skip
+ROWS = [
+    ["HR 01", "Days lost to sickness per FTE", "Smaller", 2.1, 2.0, 2.3, None],
+    ["HR 02", "% Staff appraisals completed", "Bigger", 0.8, 0.9, "85%", "Delayed by restructure"],
+    ["CS 01", "% Calls answered within 20 secs", "Bigger", 0.7, 0.8, 0.81, None],
+    ["CS 02", "Complaints received", "Smaller", 50, 40, "TBC", None],
+    ["CS 03", "Missed bin collections", "Smaller", 120, 100, 150, "=not a formula, a remark"],
+]
+
+
+def make_book(path: Path, status_column: list | None = None, blocker_column: bool = False) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Supporting KPIs")
+    sheet.write_string(0, 0, "Corporate KPIs Q2 2025/26")
+    header = HEADER + (["Status"] if status_column else [])
+    sheet.write_row(2, 0, header)
+    for offset, row in enumerate(ROWS):
+        for column, value in enumerate(row + (status_column[offset:offset + 1] if status_column else [])):
+            if isinstance(value, str):
+                sheet.write_string(3 + offset, column, value)
+            elif value is not None:
+                sheet.write_number(3 + offset, column, value)
+    if blocker_column:  # an unheaded helper column just right of the table: must not be overwritten
+        sheet.write_formula(3, len(header), "=D4*2", None, 4.2)
+    book.close()
+    return path
+
+
+def sheet_rows(path: Path, sheet: str = "Supporting KPIs") -> list[tuple]:
+    return [tuple(r) for r in openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True)]
+
+
+def refresh(*args) -> int:
+    return main(["refresh", *map(str, args)])
+
+
+def test_results_go_into_headed_columns_right_of_the_table(tmp_path):
+    source = make_book(tmp_path / "q2.xlsx")
+    assert refresh(source) == 1  # off target without commentary is an error finding
+    rows = sheet_rows(tmp_path / "q2-refreshed.xlsx")
+    assert rows[2][7:11] == ("KPI status", "KPI variance", "KPI variance %", "KPI trend")
+    by_ref = {r[0]: r for r in rows[3:8]}
+    assert by_ref["HR 01"][7:11] == ("Off target", 0.3, 0.15, "▼ Worsening")
+    assert by_ref["HR 02"][7] == "Within tolerance"
+    assert by_ref["CS 01"][7:] == ("On target", 0.01, 0.0125, "▲ Improving")
+    assert by_ref["CS 02"][7:] == ("Not assessed", None, None, None)
+
+
+def test_source_is_untouched_and_text_stays_text(tmp_path):
+    source = make_book(tmp_path / "q2.xlsx")
+    before = source.read_bytes()
+    refresh(source)
+    assert source.read_bytes() == before
+    cell = openpyxl.load_workbook(tmp_path / "q2-refreshed.xlsx")["Supporting KPIs"]["G8"]
+    assert (cell.value, cell.data_type) == ("=not a formula, a remark", "s")
+
+
+def test_an_occupied_column_is_skipped_not_overwritten(tmp_path):
+    source = make_book(tmp_path / "q2.xlsx", blocker_column=True)
+    refresh(source)
+    rows = sheet_rows(tmp_path / "q2-refreshed.xlsx")
+    assert rows[3][7] == "=D4*2"
+    assert rows[2][8:12] == ("KPI status", "KPI variance", "KPI variance %", "KPI trend")
+
+
+def test_second_refresh_writes_the_same_cells_and_adds_nothing(tmp_path):
+    source = make_book(tmp_path / "q2.xlsx")
+    refresh(source, "-o", tmp_path / "once.xlsx")
+    refresh(tmp_path / "once.xlsx", "-o", tmp_path / "twice.xlsx")
+    once, twice = (openpyxl.load_workbook(tmp_path / n) for n in ("once.xlsx", "twice.xlsx"))
+    assert once.sheetnames == twice.sheetnames == ["Supporting KPIs", "KPI Validation", "KPI Summary"]
+    for name in once.sheetnames:
+        assert list(once[name].values) == list(twice[name].values), name
+    assert once["Supporting KPIs"].max_column == twice["Supporting KPIs"].max_column
+    rules_once = [r.formula for cf in once["Supporting KPIs"].conditional_formatting for r in cf.rules]
+    rules_twice = [r.formula for cf in twice["Supporting KPIs"].conditional_formatting for r in cf.rules]
+    assert rules_once == rules_twice and len(rules_once) == 4
+    parts = lambda p: sorted(zipfile.ZipFile(p).namelist())  # noqa: E731
+    assert parts(tmp_path / "once.xlsx") == parts(tmp_path / "twice.xlsx")
+
+
+def test_typed_status_is_replaced_and_each_change_reported(tmp_path, capsys):
+    typed = ["On target", "Within 10% of target", "On target", "On target", "Off target"]
+    source = make_book(tmp_path / "q2.xlsx", status_column=typed)
+    refresh(source)
+    out = capsys.readouterr().out
+    assert "Supporting KPIs!H4 HR 01: 'On target' -> 'Off target'" in out
+    assert "Supporting KPIs!H7 CS 02: 'On target' -> 'Not assessed'" in out
+    assert "H5" not in out and "H8" not in out  # same status in other words is not a change
+    rows = sheet_rows(tmp_path / "q2-refreshed.xlsx")
+    assert [r[7] for r in rows[3:8]] == ["Off target", "Within tolerance", "On target",
+                                         "Not assessed", "Off target"]  # fmt: skip
+    assert rows[2][8:11] == ("KPI variance", "KPI variance %", "KPI trend")  # no second status
+
+
+def test_status_colours_are_conditional_formats_keyed_on_labels(tmp_path):
+    refresh(make_book(tmp_path / "q2.xlsx"))
+    sheet = openpyxl.load_workbook(tmp_path / "q2-refreshed.xlsx")["Supporting KPIs"]
+    by_formula = {}
+    for cf in sheet.conditional_formatting:
+        for rule in cf.rules:
+            by_formula[" ".join(rule.formula)] = (str(cf.sqref), rule.dxf.fill.bgColor.rgb)
+    assert len(by_formula) == 4
+    assert {rng for rng, _ in by_formula.values()} == {"H4:H8"}
+    colours = {fill[-6:] for _, fill in by_formula.values()}
+    assert colours == {"00B050", "FFC000", "FF0000", "BFBFBF"}
+
+
+def test_validation_sheet_links_each_finding_to_its_cell(tmp_path):
+    refresh(make_book(tmp_path / "q2.xlsx"))
+    sheet = openpyxl.load_workbook(tmp_path / "q2-refreshed.xlsx")["KPI Validation"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert rows[0][:5] == ("error", "Supporting KPIs", "G4", "HR 01", "missing_commentary")
+    assert sheet["C2"].hyperlink.location == "'Supporting KPIs'!G4"
+    assert {r[4] for r in rows} >= {"missing_commentary", "missing_actual"}
+
+
+def test_summary_sheet_counts_and_chart(tmp_path):
+    refresh(make_book(tmp_path / "q2.xlsx"))
+    path = tmp_path / "q2-refreshed.xlsx"
+    rows = sheet_rows(path, "KPI Summary")
+    assert rows[0][3:] == ("On target", "Within tolerance", "Off target", "Not assessed", "Total")
+    assert rows[-1] == ("All indicators", None, None, 1, 1, 2, 1, 5)
+    assert any(name.startswith("xl/charts/chart") for name in zipfile.ZipFile(path).namelist())
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-o", "{src}"], "add --in-place"),
+        (["-o", "{dir}/out.xlsm"], "must end in .xlsx"),
+        (["--in-place", "-o", "{dir}/x.xlsx"], "either -o or --in-place"),
+    ],
+)
+def test_refusals_are_one_line_and_write_nothing(tmp_path, capsys, args, message):
+    source = make_book(tmp_path / "q2.xlsx")
+    before = source.read_bytes()
+    args = [a.format(src=source, dir=tmp_path) for a in args]
+    assert refresh(source, *args) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["q2.xlsx"]
+
+
+def test_in_place_replaces_the_source(tmp_path):
+    source = make_book(tmp_path / "q2.xlsx")
+    refresh(source, "--in-place")
+    assert sheet_rows(source)[2][7] == "KPI status"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["q2.xlsx"]
+
+
+def test_folder_refresh_one_line_per_book_and_worst_exit(tmp_path, capsys):
+    make_book(tmp_path / "a.xlsx")
+    make_book(tmp_path / "b.xlsx")
+    (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    assert refresh(tmp_path, "-o", tmp_path / "out") == 2
+    captured = capsys.readouterr()
+    assert "broken.xlsx" in captured.err and "Traceback" not in captured.err
+    lines = [line for line in captured.out.splitlines() if line.strip()]
+    assert len(lines) == 3
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.xlsx", "b.xlsx"]
