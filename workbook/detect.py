@@ -312,8 +312,6 @@ def _is_section_row(cells: dict, first_column: int, layout: TableLayout, split_r
     column, value = next(iter(cells.items()))
     if not isinstance(value, str) or column > min(first_column, min(layout.columns.values())):
         return False
-    if column == layout.columns.get("reference"):
-        return False
     return not (layout.reference_in_indicator and split_reference(value)[0])
 
 

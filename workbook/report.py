@@ -43,7 +43,8 @@ def mapping_text(check: BookCheck) -> str:
 def _header_note(role: str, headers: dict[str, str], table) -> str:
     text = headers.get(role)
     if role == "indicator" and text is None:
-        text = "(no header: the first section's name is in this cell)"
+        first_section = table.sections.get(table.first_row)
+        text = f"{first_section} (the first section's name; no indicator header)"
     if role == "indicator" and table.reference_in_indicator:
         text = f"{text or ''}  [reference read from the start of the text]".strip()
     return " ".join(str(text).split()) if text is not None else ""
