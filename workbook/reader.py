@@ -31,6 +31,8 @@ def table_frame(grid: Grid, layout: TableLayout) -> pd.DataFrame:
                  "commentary", "status"):  # fmt: skip
         column = layout.columns.get(role)
         data[ROLE_TO_FRAME.get(role, role)] = _column_values(grid, rows, column)
+    for name in ("reference", "indicator"):  # "MKC 1611 " and "MKC 1611" are one reference
+        data[name] = [value.strip() if isinstance(value, str) else value for value in data[name]]
     if layout.reference_in_indicator:
         pairs = [split_reference(text) for text in data["indicator"]]
         data["reference"] = [reference for reference, _ in pairs]
