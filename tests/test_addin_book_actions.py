@@ -1,0 +1,217 @@
+"""The ribbon scripts' applier (addin/book_actions.py) on the values-only book xlwings Server
+builds from the Office.js JSON: which actions come back, and what they do to a workbook."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import python_calamine
+import xlwings as xw
+from openpyxl import load_workbook
+
+from addin import book_actions
+from tests.action_replay import replay, replay_file
+from tests.addin_support import (
+    KPI_SHEET,
+    REPO,
+    book_json,
+    grids_from_xlsx,
+    make_kpi_workbook,
+)
+from workbook.blocks import (
+    CellBlock,
+    ColourRun,
+    Hyperlink,
+    SheetContent,
+    WorkbookPlan,
+)
+
+
+def _book(grids=None):
+    grids = grids or {
+        "KPIs": [["", "", ""], ["Ref", "Actual", "Target"], ["A1", 3, 4], ["A2", 5, 4]],
+        "KPI Summary": [["old"]],
+    }
+    return xw.Book(json=book_json(grids))
+
+
+def _actions(book):
+    return book.json()["actions"]
+
+
+def _funcs(actions):
+    return [a["func"] for a in actions]
+
+
+HAND_PLAN = WorkbookPlan(
+    blocks=[
+        CellBlock("KPIs", 2, 4, (("KPI status",),), bold=True),
+        CellBlock("KPIs", 3, 4, (("Within",), ("=On",))),
+        CellBlock("KPIs", 3, 5, ((-0.25,), (0.25,)), number_format="0.0%"),
+    ],
+    colour_runs=[ColourRun("KPIs", 3, 4, 1, "within", "#FFC000"),
+                 ColourRun("KPIs", 4, 4, 1, "on", "#00B050")],
+    sheets=[
+        SheetContent("KPI Summary", [["Status", "Count"], ["On", 1], ["Within", 1]],
+                     column_widths={1: 20}, fills=[ColourRun("KPI Summary", 2, 1, 1, "on", "#00B050")]),
+        SheetContent("KPI Validation", [["Severity", "Cell"], ["error", "D4"]],
+                     hyperlinks=[Hyperlink(2, 2, "'KPIs'!D4")]),
+    ],
+)
+
+
+def test_one_action_per_block_and_per_colour_run():
+    book = _book()
+    applied = book_actions.refresh_statuses(book, planner=lambda g, part, name: HAND_PLAN)
+    actions = _actions(book)
+    funcs = _funcs(actions)
+    assert funcs.count("setValues") == len(HAND_PLAN.blocks) + len(HAND_PLAN.sheets)
+    assert funcs.count("setRangeColor") == len(HAND_PLAN.colour_runs) + 1
+    assert funcs.count("alert") == 1 and funcs[-1] == "alert"
+    assert funcs.count("sheetClear") == 1  # "KPI Summary" existed: cleared, not added again
+    assert [a["args"][1] for a in actions if a["func"] == "addSheet"] == ["KPI Validation"]
+    assert applied.value_writes == funcs.count("setValues")
+    assert applied.statuses == {"within": 1, "on": 1}
+    first = actions[0]
+    assert (first["sheet_position"], first["start_row"], first["start_column"]) == (0, 1, 3)
+    block = next(a for a in actions if a["func"] == "setValues" and a["row_count"] == 2)
+    assert block["values"] == [["Within"], ["'=On"]]  # text, never a formula
+
+
+def test_replayed_plan_lands_in_the_right_cells(tmp_path):
+    book = _book()
+    book_actions.refresh_statuses(book, planner=lambda g, part, name: HAND_PLAN)
+    wb = load_workbook(make_kpi_workbook(tmp_path / "x.xlsx"))  # any workbook with two sheets
+    wb.remove(wb.worksheets[0])
+    wb.worksheets[0].title = "KPI Summary"
+    wb.create_sheet("KPIs", 0)
+    alerts = replay(wb, _actions(book))
+    kpis, summary, validation = wb["KPIs"], wb["KPI Summary"], wb["KPI Validation"]
+    assert [kpis["D2"].value, kpis["D3"].value, kpis["D4"].value] == ["KPI status", "Within", "=On"]
+    assert kpis["D3"].fill.start_color.rgb.endswith("FFC000")
+    assert kpis["E3"].number_format == "0.0%"
+    assert summary["A1"].value == "Status" and summary["B3"].value == 1
+    assert summary["A2"].fill.start_color.rgb.endswith("00B050")
+    assert validation["B2"].value == "D4" and validation["B2"].hyperlink.target == "#'KPIs'!D4"
+    assert alerts and alerts[0].startswith("Refreshed 2 indicators")
+
+
+@pytest.mark.parametrize("error", [ValueError("bad\nthings happened"), KeyError("x"), ZeroDivisionError()])
+def test_any_failure_is_one_alert_and_no_writes(error):
+    def planner(grids, part, name):
+        raise error
+
+    book = _book()
+    assert book_actions.summary(book, planner=planner) is None
+    actions = _actions(book)
+    assert _funcs(actions) == ["alert"]
+    message = actions[0]["args"][0]
+    assert "\n" not in message and "Traceback" not in message and message.startswith("Could not")
+
+
+def test_plan_for_a_missing_sheet_writes_nothing():
+    plan = WorkbookPlan(blocks=[CellBlock("KPIs", 1, 1, (("x",),))],
+                        colour_runs=[ColourRun("Gone", 1, 1, 1, "on", "#00B050")])
+    book = _book()
+    book_actions.refresh_statuses(book, planner=lambda g, part, name: plan)
+    actions = _actions(book)
+    assert _funcs(actions) == ["alert"] and "Gone" in actions[0]["args"][0]
+
+
+def test_read_grids_gives_values_from_a1_with_none_for_empty():
+    grids = book_actions.read_grids(_book())
+    assert grids["KPIs"][0] == [None, None, None]
+    assert grids["KPIs"][2] == ["A1", 3, 4]
+
+
+# --- with the real workbook layer --------------------------------------------------------------------
+
+
+@pytest.fixture
+def kpi_book(tmp_path):
+    path = make_kpi_workbook(tmp_path / "kpis.xlsx")
+    return path, grids_from_xlsx(path)
+
+
+def test_refresh_on_a_real_workbook(kpi_book, tmp_path):
+    path, grids = kpi_book
+    book = xw.Book(json=book_json(grids))
+    applied = book_actions.refresh_statuses(book)
+    actions = _actions(book)
+    assert applied is not None, actions[-1]
+    from workbook.plan import build_plan
+
+    plan = build_plan(book_actions.read_grids(xw.Book(json=book_json(grids))), None,
+                      book_name="kpis.xlsx")
+    funcs = _funcs(actions)
+    assert funcs.count("setValues") == len(plan.blocks) + len(plan.sheets)
+    assert funcs.count("setRangeColor") == len(plan.colour_runs) + sum(len(s.fills) for s in plan.sheets)
+    alerts = replay_file(path, actions, tmp_path / "replayed.xlsx")
+    assert len(alerts) == 1 and alerts[0].startswith("Refreshed 6 indicators")
+    wb = load_workbook(tmp_path / "replayed.xlsx")
+    sheet = wb[KPI_SHEET]
+    header = [c.value for c in sheet[4]]
+    status_col = header.index("KPI status") + 1
+    statuses = [sheet.cell(row=r, column=status_col).value for r in range(5, 11)]
+    assert statuses[2] == "Off target" and statuses[5] == "Not assessed"
+    assert sheet.cell(row=7, column=status_col).fill.start_color.rgb.endswith("FF0000")
+    assert "KPI Validation" in wb.sheetnames and "KPI Summary" in wb.sheetnames
+
+
+def test_validate_and_summary_write_only_their_sheet(kpi_book):
+    _, grids = kpi_book
+    for script, sheet in ((book_actions.validate_commentary, "KPI Validation"),
+                          (book_actions.summary, "KPI Summary")):
+        book = xw.Book(json=book_json(grids))
+        script(book)
+        actions = _actions(book)
+        added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
+        assert added == [sheet]
+        new_index = len(grids)
+        assert all(a["sheet_position"] in (None, new_index) for a in actions), actions
+        assert _funcs(actions)[-1] == "alert"
+
+
+def test_second_refresh_clears_and_rewrites_owned_sheets(kpi_book, tmp_path):
+    path, grids = kpi_book
+    book = xw.Book(json=book_json(grids))
+    book_actions.refresh_statuses(book)
+    replay_file(path, _actions(book), tmp_path / "once.xlsx")
+    again = xw.Book(json=book_json(grids_from_xlsx(tmp_path / "once.xlsx")))
+    book_actions.refresh_statuses(again)
+    funcs = _funcs(_actions(again))
+    assert "addSheet" not in funcs and funcs.count("sheetClear") == 2
+    replay_file(tmp_path / "once.xlsx", _actions(again), tmp_path / "twice.xlsx")
+    once, twice = grids_from_xlsx(tmp_path / "once.xlsx"), grids_from_xlsx(tmp_path / "twice.xlsx")
+    assert once == twice
+
+
+def _values(path):
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in book.sheet_names}
+
+
+def test_addin_refresh_matches_kpi_refresh(kpi_book, tmp_path):
+    """Same cell values as `kpi refresh` writes to a file (skipped until that command exists)."""
+    path, grids = kpi_book
+    out = tmp_path / "cli.xlsx"
+    done = subprocess.run([sys.executable, "-m", "addin.cli", "refresh", str(path), "-o", str(out)],
+                          check=False, cwd=REPO, capture_output=True, text=True, timeout=120)
+    if done.returncode == 2 and "not built yet" in done.stderr:
+        pytest.skip("kpi refresh is not built yet")
+    assert done.returncode in (0, 1), done.stderr
+    book = xw.Book(json=book_json(grids))
+    book_actions.refresh_statuses(book)
+    replay_file(path, _actions(book), tmp_path / "addin.xlsx")
+    addin, cli = _values(tmp_path / "addin.xlsx"), _values(out)
+    # Known difference: Office.js sends values without number formats, so a finding's message
+    # shows 0.6 where the file path (which sees the 0% format) shows 60%. Compare the rest.
+    for values in (addin, cli):
+        header = values["KPI Validation"][0]
+        message = header.index("Message")
+        for row in values["KPI Validation"]:
+            row[message] = None
+    assert addin == cli
