@@ -47,7 +47,7 @@ def _write_row(sheet, row: int, values: list, formats: dict, first_column: int =
             sheet.write(row, column, value)
 
 
-def P(value: float) -> _Percent:  # noqa: N802 - reads like a cell format in the tables below
+def P(value: float) -> _Percent:
     return _Percent(value)
 
 
