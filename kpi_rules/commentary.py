@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
-from .matching import name_key, reference_key
+from .matching import name_key, reference_key, split_reference
 from .values import fold
 
 PLACEHOLDERS = frozenset(
@@ -54,13 +56,26 @@ def attach_notes(frame: pd.DataFrame, notes: pd.DataFrame | None) -> pd.DataFram
     own = has_commentary_column(out["commentary"])
     references = out["reference"] if "reference" in out else pd.Series([None] * len(out), index=out.index)
     names = out["indicator"] if "indicator" in out else pd.Series([None] * len(out), index=out.index)
-    found = [
-        by_reference.get(reference_key(ref)) if ref is not None else None
-        for ref in references
-    ]
-    found = [f if f is not None else by_name.get(name_key(n)) for f, n in zip(found, names)]
-    commentary = out["commentary"].astype(object).to_numpy()
+    found = []
+    for ref, name in zip(references, names):
+        own_ref = reference_key(ref) if _is_text_or_number(ref) else ""
+        # Layout 2: no reference column, the reference starts the indicator text.
+        leading = split_reference(name)[0] if isinstance(name, str) else None
+        note = (by_reference.get(own_ref) if own_ref else None)
+        if note is None and leading:
+            note = by_reference.get(reference_key(leading))
+        if note is None and name is not None:
+            note = by_name.get(name_key(name))
+        found.append(note)
+    # A copy: pandas' copy-on-write hands out read-only arrays.
+    commentary = np.array(out["commentary"].to_numpy(dtype=object), dtype=object, copy=True)
     fill = ~own & np.array([f is not None for f in found], dtype=bool)
     commentary[fill] = np.array(found, dtype=object)[fill]
-    out["commentary"] = commentary
+    out["commentary"] = pd.Series(commentary, index=out.index, dtype=object)
     return out
+
+
+def _is_text_or_number(value) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip())
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)

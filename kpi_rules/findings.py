@@ -66,10 +66,12 @@ def find_findings(
     columns = columns or {}
     if evaluated.empty:
         return pd.DataFrame(columns=FINDING_COLUMNS)
+    frame = evaluated.reset_index(drop=True)  # positions, whatever the caller's index
     found = []
-    for code, mask, message in _checks(evaluated, rules):
+    for code, mask, message in _checks(frame, rules):
         for i in np.flatnonzero(mask):
-            found.append(_finding(evaluated.iloc[i], code, message(evaluated.iloc[i]), columns))
+            row = frame.iloc[i]
+            found.append(_finding(row, code, message(row), columns))
     table = pd.DataFrame(found, columns=FINDING_COLUMNS)
     if table.empty:
         return table
@@ -110,7 +112,9 @@ def _checks(frame: pd.DataFrame, rules: Rules):
     commentary = has_commentary_column(frame["commentary"]) if "commentary" in frame \
         else np.zeros(len(frame), dtype=bool)
     needs_comment = np.isin(status, list(rules.commentary_required))
-    typed_text = _present(frame, "status_typed")
+    # A typed placeholder ("-", "TBC") that is no label means nothing was typed yet.
+    typed_text = _present(frame, "status_typed") & (
+        pd.notna(typed) | has_commentary_column(_column_or_none(frame, "status_typed")))
     _, actual_pct = parse_column(frame["actual"]) if "actual" in frame else (None, np.zeros(len(frame), bool))
     _, target_pct = parse_column(frame["target"]) if "target" in frame else (None, np.zeros(len(frame), bool))
     pct_a = actual_pct | _bool(frame, "actual_is_percent")
@@ -118,7 +122,7 @@ def _checks(frame: pd.DataFrame, rules: Rules):
     shown_pct = pct_a | pct_t
 
     def against(row) -> str:
-        i = frame.index.get_loc(row.name)
+        i = row.name  # the position: find_findings resets the index
         return (f"{show_value(row['actual_value'], shown_pct[i])} against "
                 f"{show_value(row['target_value'], shown_pct[i])}")  # fmt: skip
 
@@ -131,12 +135,24 @@ def _checks(frame: pd.DataFrame, rules: Rules):
     yield ("missing_target", actual_ok & ~target_ok,
            lambda r: "Actual given but no target: reported as data only")
     yield ("unknown_polarity", no_polarity & (actual_ok | target_ok),
-           lambda r: "No polarity (bigger or smaller is better) in the row or the rules: not assessed")
+           lambda r: _polarity_message(r.get("polarity")))
     yield ("unit_mismatch", mismatch,
            lambda r: f"Actual {_raw(r.get('actual'))} and target {_raw(r.get('target'))} "
                      "look like different units (fraction vs percentage points): not assessed")
     yield ("duplicate_reference", _duplicates(frame),
            lambda r: f"Reference {r['reference']} appears more than once in this table")
+
+
+def _polarity_message(written) -> str:
+    if isinstance(written, str) and written.strip():
+        return (f"Polarity {written.strip()!r} is not bigger or smaller is better: not assessed")
+    return "No polarity (bigger or smaller is better) in the row or the rules: not assessed"
+
+
+def _column_or_none(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame:
+        return frame[name]
+    return pd.Series([None] * len(frame), index=frame.index, dtype=object)
 
 
 def _status_mismatch_message(row, rules: Rules) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from .matching import name_key, reference_key
 from .status import MODES, STATUSES
-from .values import fold, parse_polarity
+from .values import fold, parse_polarity, parse_value
 
 ROLES = ("reference", "indicator", "polarity", "actual", "target", "previous", "commentary",
          "status")  # fmt: skip
@@ -74,7 +74,7 @@ class Rules:
     sheet: str | None = None
     commentary: CommentarySource | None = None
     indicators: dict[str, IndicatorRule] = field(default_factory=dict)
-    source: str = "defaults"
+    source: str = field(default="defaults", compare=False)  # where they came from, not what
 
     def label(self, status: str) -> str:
         """The label written for a status code."""
@@ -175,7 +175,7 @@ def rules_from_dict(data: dict[str, Any], source: str = "rules") -> Rules:
         columns={k: v for k, v in columns.items() if k != "sheet"},
         sheet=columns.get("sheet"),
         commentary=checks.commentary(data.get("commentary")),
-        indicators=checks.indicators(data.get("indicators", {})),
+        indicators=checks.indicators(data.get("indicators", {}), tolerance_mode),
         source=source,
     )
     return rules
@@ -223,10 +223,13 @@ class _Checker:
             value = [value]
         if not isinstance(value, list):
             self.fail("commentary_required", "must be a list of statuses, e.g. [\"off\"]")
+        codes = []
         for item in value:
-            if item not in STATUSES:
+            code = fold(item) if isinstance(item, str) else None
+            if code not in STATUSES:
                 self.fail("commentary_required", f"unknown status {item!r} (use on, within, off, none)")
-        return tuple(value)
+            codes.append(code)
+        return tuple(dict.fromkeys(codes))
 
     def labels(self, value) -> dict[str, tuple[str, ...]]:
         _no_unknown_keys(value, STATUSES, "labels.", self.source)
@@ -246,6 +249,10 @@ class _Checker:
                 if other != code:
                     self.fail(key, f"label {text!r} is also given for '{other}'")
             labels[code] = tuple(t.strip() for t in texts)
+        # A council's own label wins over a default synonym of another status.
+        for code in STATUSES:
+            if code not in value:
+                labels[code] = tuple(t for t in labels[code] if seen.get(fold(t), code) == code)
         return labels
 
     def colors(self, value) -> dict[str, str]:
@@ -275,7 +282,7 @@ class _Checker:
                 self.fail(f"commentary.{key}", f"must be a header text, not {value[key]!r}")
         return CommentarySource(**{k: v.strip() for k, v in value.items()})
 
-    def indicators(self, value) -> dict[str, IndicatorRule]:
+    def indicators(self, value, default_mode: str = "relative") -> dict[str, IndicatorRule]:
         if not isinstance(value, dict):
             self.fail("indicators", "must be a table of [indicators.\"REF\"] sections")
         rules = {}
@@ -283,7 +290,7 @@ class _Checker:
             prefix = f'indicators."{name}"'
             _no_unknown_keys(settings, INDICATOR_KEYS, prefix + ".", self.source)
             mode = self.mode(settings["tolerance_mode"], f"{prefix}.tolerance_mode") if "tolerance_mode" in settings else None
-            tolerance = (self.tolerance(settings["tolerance"], f"{prefix}.tolerance", mode or "relative")
+            tolerance = (self.tolerance(settings["tolerance"], f"{prefix}.tolerance", mode or default_mode)
                          if "tolerance" in settings else None)  # fmt: skip
             polarity = self.polarity(settings["polarity"], f"{prefix}.polarity") if "polarity" in settings else None
             rules[str(name)] = IndicatorRule(polarity, tolerance, mode)
@@ -307,23 +314,36 @@ _TABLE_STARTS = ("indicator", "reference", "indicators")
 
 
 def rules_from_rows(rows: list[list[Any]], source: str = "KPI Rules sheet") -> Rules:
+    """Rules from the cell values of a "KPI Rules" sheet (a list of rows, each a list of cells).
+
+    Keys are read case-insensitively with spaces as underscores ("Tolerance mode" is
+    tolerance_mode); rows with a blank first cell, or a first cell starting with "#", are ignored.
+    """
     data: dict[str, Any] = {}
-    rows = [[c for c in row] for row in rows]
+    rows = [list(row) for row in rows]
     for index, row in enumerate(rows):
         cells = _trimmed(row)
-        if not cells:
+        if not cells or cells[0] in (None, "") or str(cells[0]).lstrip().startswith("#"):
             continue
-        key = str(cells[0]).strip()
-        if key.casefold() in _TABLE_STARTS:
+        key = _sheet_key(str(cells[0]))
+        if key in _TABLE_STARTS:
             data["indicators"] = _indicator_table(cells, rows[index + 1:], source, index + 1)
             break
-        if key.casefold() in ("key", "setting"):  # a header row of the key/value block
+        if key in ("key", "setting"):  # a header row of the key/value block
             continue
-        values = cells[1:]
+        values = [v for v in cells[1:] if v not in (None, "")]
         if not values:
             raise RulesError(source, key, f"row {index + 1} has a key but no value")
         _set_dotted(data, key, _sheet_value(key, values), source)
     return rules_from_dict(data, source)
+
+
+def _sheet_key(text: str) -> str:
+    """'Tolerance mode' -> 'tolerance_mode', 'Labels.On' -> 'labels.on'."""
+    return ".".join(_SPACES_OR_DASHES.sub("_", part.strip().casefold()) for part in text.split("."))
+
+
+_SPACES_OR_DASHES = re.compile(r"[\s_-]+")
 
 
 def _trimmed(row: list[Any]) -> list[Any]:
@@ -333,14 +353,30 @@ def _trimmed(row: list[Any]) -> list[Any]:
     return cells
 
 
+def _cell_text(value: Any) -> Any:
+    """A header or label typed as a number (2022) is text to the rules."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+def _cell_tolerance(value: Any) -> Any:
+    """A tolerance typed as text in a cell ("5%", "0.05") is read as the number it shows."""
+    if isinstance(value, str):
+        parsed = parse_value(value)
+        return parsed.number if parsed.is_number else value
+    return value
+
+
 def _sheet_value(key: str, values: list[Any]) -> Any:
-    values = [v for v in values if v not in (None, "")]
-    top = key.split(".")[0]
-    if top == "labels" or key in _LIST_KEYS:
-        return [str(v) for v in values]
+    parts = key.split(".")
+    if parts[0] == "labels" or key in _LIST_KEYS:
+        return [str(_cell_text(v)) for v in values]
     value = values[0]
-    if isinstance(value, float) and value.is_integer() and top not in ("tolerance",):
-        return int(value)
+    if parts[0] in ("columns", "commentary"):
+        return _cell_text(value)
+    if parts[-1] == "tolerance":
+        return _cell_tolerance(value)
     return value
 
 
@@ -355,7 +391,7 @@ def _set_dotted(data: dict, key: str, value: Any, source: str) -> None:
 
 
 def _indicator_table(header: list[Any], rows: list[list[Any]], source: str, header_row: int):
-    names = [str(h).strip().casefold().replace(" ", "_") for h in header[1:]]
+    names = [_sheet_key(str(h)) for h in header[1:]]
     for name in names:
         if name not in INDICATOR_KEYS:
             hint = difflib.get_close_matches(name, INDICATOR_KEYS, n=1)
@@ -367,5 +403,7 @@ def _indicator_table(header: list[Any], rows: list[list[Any]], source: str, head
         if not cells or cells[0] in (None, ""):
             continue
         settings = {n: v for n, v in zip(names, cells[1:]) if v not in (None, "")}
-        table[str(cells[0]).strip()] = settings
+        if "tolerance" in settings:
+            settings["tolerance"] = _cell_tolerance(settings["tolerance"])
+        table[str(_cell_text(cells[0])).strip()] = settings
     return table

@@ -24,8 +24,13 @@ EPSILON = 1e-9
 PERCENT_WORDS = ("%", "percent", "percentage")
 
 
-def _edge_epsilon(actual: np.ndarray, target: np.ndarray) -> np.ndarray:
-    return EPSILON * np.maximum(np.maximum(np.abs(actual), np.abs(target)), 1.0)
+def _edge_epsilon(scale: np.ndarray) -> np.ndarray:
+    """The slack at an edge: EPSILON relative to the edge's size (at least EPSILON absolute).
+
+    It depends on the target (and band) only, never on the actual, so that improving the actual
+    can never worsen the status, and float noise (0.1 + 0.2 against 0.3) never crosses an edge.
+    """
+    return EPSILON * np.maximum(np.abs(scale), 1.0)
 
 
 def gaps(actual: np.ndarray, target: np.ndarray, bigger: np.ndarray) -> np.ndarray:
@@ -45,9 +50,8 @@ def status_codes(
     with np.errstate(invalid="ignore"):
         gap = gaps(actual, target, bigger)
         band = np.where(points_mode, tolerance, tolerance * np.abs(target))
-        eps = _edge_epsilon(actual, target)
-        on = gap >= -eps
-        within = ~on & (-gap <= band + eps)
+        on = gap >= -_edge_epsilon(target)
+        within = ~on & (-gap <= band + _edge_epsilon(np.abs(target) + band))
         assessed = polarity_known & np.isfinite(gap) & np.isfinite(band) & (band >= 0)
     codes = np.where(on, ON, np.where(within, WITHIN, OFF))
     return np.where(assessed, codes, NONE).astype(np.int8)
@@ -58,7 +62,7 @@ def trend_codes(
 ) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         change = gaps(current, previous, bigger)
-        eps = _edge_epsilon(current, previous)
+        eps = _edge_epsilon(np.maximum(np.abs(current), np.abs(previous)))
         codes = np.where(change > eps, IMPROVING, np.where(change < -eps, WORSENING, NO_CHANGE))
         known = polarity_known & np.isfinite(change)
     return np.where(known, codes, NO_TREND).astype(np.int8)
@@ -132,31 +136,56 @@ def _polarity_arrays(polarity) -> tuple[np.ndarray, np.ndarray]:
     return np.array([code is not None]), np.array([code == "bigger"])
 
 
+def _mismatch(a, a_pct, b, b_pct, indicator) -> bool:
+    return bool(unit_mismatches(a, b, a_pct, b_pct,
+                                np.array([looks_like_percent_indicator(indicator)]))[0])  # fmt: skip
+
+
 def status(actual, target, polarity, tolerance=0.10, mode="relative", indicator=None) -> str:
-    """'on' / 'within' / 'off' / 'none' for one indicator; raw cell values are accepted."""
+    """'on' / 'within' / 'off' / 'none' for one indicator; raw cell values are accepted.
+
+    `indicator` (the indicator's name) is only used to spot a unit mismatch in a "%" indicator.
+    """
     tolerance, mode = check_tolerance(tolerance), check_mode(mode)
     a, a_pct = _one(actual)
     t, t_pct = _one(target)
     known, bigger = _polarity_arrays(polarity)
-    if unit_mismatches(a, t, a_pct, t_pct, np.array([looks_like_percent_indicator(indicator)]))[0]:
+    if _mismatch(a, a_pct, t, t_pct, indicator):
         return "none"
     code = status_codes(a, t, known, bigger, np.array([tolerance]), np.array([mode == "points"]))
     return STATUSES[code[0]]
 
 
-def variance(actual, target) -> float | None:
-    raw, _ = variances(_one(actual)[0], _one(target)[0])
-    return None if math.isnan(raw[0]) else float(raw[0])
+def _variances(actual, target, indicator) -> tuple[float, float]:
+    a, a_pct = _one(actual)
+    t, t_pct = _one(target)
+    if _mismatch(a, a_pct, t, t_pct, indicator):
+        return math.nan, math.nan
+    raw, pct = variances(a, t)
+    return float(raw[0]), float(pct[0])
 
 
-def variance_pct(actual, target) -> float | None:
-    _, pct = variances(_one(actual)[0], _one(target)[0])
-    return None if math.isnan(pct[0]) else float(pct[0])
+def variance(actual, target, indicator=None) -> float | None:
+    """A - T; None when either is not a number or they are on different scales."""
+    raw, _ = _variances(actual, target, indicator)
+    return None if math.isnan(raw) else raw
 
 
-def trend(current, previous, polarity) -> str | None:
+def variance_pct(actual, target, indicator=None) -> float | None:
+    """(A - T) / |T|; None also when T = 0."""
+    _, pct = _variances(actual, target, indicator)
+    return None if math.isnan(pct) else pct
+
+
+def trend(current, previous, polarity, indicator=None) -> str | None:
+    """'improving' / 'worsening' / 'no_change', or None when either value is missing, the polarity
+    is unknown, or the two are on different scales ("35%" against 35)."""
     known, bigger = _polarity_arrays(polarity)
-    return TRENDS[trend_codes(_one(current)[0], _one(previous)[0], known, bigger)[0]]
+    c, c_pct = _one(current)
+    p, p_pct = _one(previous)
+    if _mismatch(c, c_pct, p, p_pct, indicator):
+        return None
+    return TRENDS[trend_codes(c, p, known, bigger)[0]]
 
 
 def favourable(actual, target, polarity) -> bool | None:

@@ -15,7 +15,14 @@ from .status import (
     unit_mismatches,
     variances,
 )
-from .values import parse_column, parse_polarity, parse_polarity_column
+from .values import (
+    KIND_BLANK,
+    KIND_ERROR,
+    KIND_MARKER,
+    parse_column,
+    parse_polarity,
+    parse_value,
+)
 
 OUTPUT_COLUMNS = (
     "actual_value", "target_value", "previous_value", "polarity_code", "tolerance",
@@ -33,37 +40,76 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 def _flag(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame:
         return np.zeros(len(frame), dtype=bool)
-    return frame[name].fillna(False).to_numpy(dtype=bool)
+    values = frame[name]
+    return values.astype(object).where(values.notna(), False).astype(bool).to_numpy()
+
+
+def _by_unique(values: pd.Series, function, empty) -> np.ndarray:
+    """function(value) for every row, computed once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:] = [function(u) for u in uniques] + [empty]
+    return mapped[codes]
+
+
+def _row_polarity(value) -> str | None:
+    """'bigger' / 'smaller'; '' for a blank or marker cell (take the rules'); None when unreadable."""
+    code = parse_polarity(value)
+    if code is not None:
+        return code
+    if value is None or parse_value(value).kind in (KIND_BLANK, KIND_MARKER, KIND_ERROR):
+        return ""
+    return None
+
+
+def _overrides(frame: pd.DataFrame, rules: Rules) -> np.ndarray:
+    """The rules' per-indicator override for each row (or None), one look-up per distinct pair."""
+    ref_codes, refs = pd.factorize(_column(frame, "reference"), use_na_sentinel=True)
+    name_codes, names = pd.factorize(_column(frame, "indicator"), use_na_sentinel=True)
+    pair_codes, pairs = pd.factorize((ref_codes + 1).astype(np.int64) * (len(names) + 1)
+                                     + (name_codes + 1))  # fmt: skip
+    refs, names = [None, *refs], [None, *names]
+    mapped = np.empty(len(pairs), dtype=object)
+    mapped[:] = [rules.override_for(refs[p // (len(names))], names[p % len(names)]) for p in pairs]
+    return mapped[pair_codes]
 
 
 def _settings(frame: pd.DataFrame, rules: Rules):
-    """Polarity, tolerance and mode per row: the row's own, else an override, else the rules."""
+    """Polarity, tolerance and mode per row: the row's own, else an override, else the rules.
+
+    A polarity cell that is filled in but unreadable ("Sideways") is not replaced by the rules'
+    default: the indicator is not assessed (never guess a polarity silently).
+    """
     n = len(frame)
-    polarity = parse_polarity_column(_column(frame, "polarity"))
+    polarity = _by_unique(_column(frame, "polarity"), _row_polarity, "")
+    blank = polarity == ""
     tolerance = np.full(n, rules.tolerance)
     points = np.full(n, rules.tolerance_mode == "points")
     if rules.indicators:
-        references, names = _column(frame, "reference"), _column(frame, "indicator")
-        for i, (ref, name) in enumerate(zip(references, names)):
-            override = rules.override_for(ref, name)
-            if override is None:
-                continue
-            if polarity[i] is None and override.polarity:
-                polarity[i] = override.polarity
+        overrides = _overrides(frame, rules)
+        for i in np.flatnonzero(overrides != None):  # element-wise
+            override = overrides[i]
+            if blank[i] and override.polarity:
+                polarity[i], blank[i] = override.polarity, False
             if override.tolerance is not None:
                 tolerance[i] = override.tolerance
             if override.tolerance_mode is not None:
                 points[i] = override.tolerance_mode == "points"
     if "tolerance" in frame:
-        own = pd.to_numeric(frame["tolerance"], errors="coerce").to_numpy(dtype=float)
+        own, _ = parse_column(frame["tolerance"])
         tolerance = np.where(np.isnan(own), tolerance, own)
     if "tolerance_mode" in frame:
-        modes = frame["tolerance_mode"].to_numpy(dtype=object)
-        given = np.array([isinstance(m, str) for m in modes])
-        points = np.where(given, modes == "points", points)
-    if rules.polarity:
-        polarity = np.where(pd.isna(polarity), rules.polarity, polarity)
+        modes = _by_unique(frame["tolerance_mode"], _mode_code, "")
+        points = np.where(modes == "", points, modes == "points")
+    polarity[blank] = rules.polarity
     return polarity, tolerance, points
+
+
+def _mode_code(value) -> str:
+    if not isinstance(value, str):
+        return ""
+    folded = value.strip().casefold()
+    return folded if folded in ("points", "relative") else ""
 
 
 def evaluate(frame: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
@@ -76,23 +122,27 @@ def evaluate(frame: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
     rules = rules or default_rules()
     actual, actual_pct = parse_column(_column(frame, "actual"))
     target, target_pct = parse_column(_column(frame, "target"))
-    previous, _ = parse_column(_column(frame, "previous"))
+    previous, previous_pct = parse_column(_column(frame, "previous"))
     actual_pct |= _flag(frame, "actual_is_percent")
     target_pct |= _flag(frame, "target_is_percent")
+    previous_pct |= _flag(frame, "previous_is_percent")
     polarity, tolerance, points = _settings(frame, rules)
-    known = pd.notna(polarity)
+    known = polarity != None  # element-wise
     bigger = polarity == "bigger"
 
     percent_indicator = _percent_indicators(_column(frame, "indicator"))
     mismatch = unit_mismatches(actual, target, actual_pct, target_pct, percent_indicator)
+    scales_differ = unit_mismatches(actual, previous, actual_pct, previous_pct, percent_indicator)
     codes = status_codes(actual, target, known & ~mismatch, bigger, tolerance, points)
-    trends = trend_codes(actual, previous, known, bigger)
+    trends = trend_codes(actual, previous, known & ~scales_differ, bigger)
     raw, pct = variances(np.where(mismatch, np.nan, actual), target)
 
-    out = frame.copy()
+    # A shallow copy: the input is never changed (pandas copy-on-write), and no data is copied.
+    out = frame.copy(deep=False)
     out["actual_value"], out["target_value"], out["previous_value"] = actual, target, previous
     out["polarity_code"] = _objects(polarity, out.index)
-    out["tolerance"], out["tolerance_mode"] = tolerance, np.where(points, "points", "relative")
+    out["tolerance"] = tolerance
+    out["tolerance_mode"] = _pick(("relative", "points"), points.astype(np.int8), out.index)
     out["unit_mismatch"] = mismatch
     out["status"] = _pick(STATUSES, codes, out.index)
     out["label"] = _pick([rules.label(s) for s in STATUSES], codes, out.index)
@@ -107,7 +157,7 @@ def evaluate(frame: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
 
 def _objects(values: np.ndarray, index: pd.Index) -> pd.Series:
     """An object column, so that a missing value stays None (pandas would infer NaN)."""
-    return pd.Series(np.asarray(values, dtype=object), index=index, dtype=object)
+    return pd.Series(np.asarray(values, dtype=object), index=index, dtype=object, copy=False)
 
 
 def _pick(choices, codes: np.ndarray, index: pd.Index) -> pd.Series:
@@ -126,4 +176,4 @@ def _typed_statuses(values: pd.Series, rules: Rules) -> np.ndarray:
     return mapped[codes]
 
 
-__all__ = ["evaluate", "OUTPUT_COLUMNS", "parse_polarity"]
+__all__ = ["OUTPUT_COLUMNS", "evaluate", "parse_polarity"]

@@ -132,6 +132,9 @@ _NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.in
                            np.int16, np.int8, np.uint64, np.uint32, np.uint16, np.uint8})
 
 
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+
+
 def parse_column(values) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised parse_value: (numbers as float64 with NaN, percent-text flags)."""
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
@@ -142,7 +145,7 @@ def parse_column(values) -> tuple[np.ndarray, np.ndarray]:
     objects = series.to_numpy(dtype=object)
     numbers = np.full(len(objects), np.nan)
     percent = np.zeros(len(objects), dtype=bool)
-    type_codes, types = pd.factorize(series.map(type).to_numpy(dtype=object))
+    type_codes, types = pd.factorize(_TYPE_OF(objects))  # type() per cell, at C speed
     is_plain_number = np.array([t in _NUMBER_TYPES for t in types], dtype=bool)[type_codes]
     if is_plain_number.any():
         numbers[is_plain_number] = objects[is_plain_number].astype(np.float64)
