@@ -413,7 +413,7 @@ def _tables(grid: Grid, headers) -> list[TableLayout]:
 
 # --- tables named by the rules' [columns] ---------------------------------------------------------
 
-LETTER_RE = re.compile(r"^[A-Z]{1,3}$")
+LETTER_RE = re.compile(r"^[A-Za-z]{1,3}$")
 
 
 def _tables_from_rules(grid: Grid, wanted: dict[str, str]) -> list[TableLayout]:
