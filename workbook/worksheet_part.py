@@ -75,7 +75,7 @@ def rewrite_worksheet(data: bytes, part_name: str, edits: SheetEdits,
     except ValueError as error:
         raise WorkbookWriteError(f"cannot parse {part_name}: {error}") from error
     root = parse_part(split.skeleton, part_name)
-    rewriter = RowRewriter(wrapper_start(data), edits.cells)
+    rewriter = RowRewriter(wrapper_start(data), split.prefix, edits.cells)
     try:
         rows = rewriter.rewrite(split.rows) if edits.cells else split.rows
     except (etree.XMLSyntaxError, ValueError, AttributeError) as error:
