@@ -7,7 +7,8 @@ values into grids, asks the workbook layer for a `WorkbookPlan` (the vocabulary 
 `kpi refresh`) and applies it:
 
 - one `range.value = rows` per `CellBlock` (a whole column at once),
-- one `range.color = fill` per `ColourRun` (a run of equal status, never a fill per cell),
+- one `range.color = fill` per `ColourRun` (a run of equal status, never a fill per cell); a
+  column with many short runs goes as one colour matrix per 10,000 cells instead,
 - each `SheetContent` ("KPI Validation", "KPI Summary") is cleared or created and written in one
   go, with its own fills, widths and links,
 - one short `book.app.alert(...)`.
@@ -159,6 +160,37 @@ def _colour(sheet, run: ColourRun, applied: Applied) -> None:
     applied.colour_writes += 1
 
 
+# Office.js applies actions one by one, each with its own sync: a column whose statuses alternate
+# would cost one round trip per cell. Past this many runs in one column the add-in sends the
+# column's fills as one colour matrix per 10,000 cells (xlwings' Range.set_colors, ExcelApi 1.9).
+MATRIX_MIN_RUNS = 32
+MATRIX_MAX_CELLS = 10_000  # xlwings' setRangeColors limit per action
+
+
+def _runs_by_column(runs_: list[ColourRun]) -> dict[tuple[str, int], list[ColourRun]]:
+    grouped: dict[tuple[str, int], list[ColourRun]] = {}
+    for run in runs_:
+        if run.height > 0:
+            grouped.setdefault((run.sheet, run.column), []).append(run)
+    return grouped
+
+
+def _colour_matrix(sheet, runs_: list[ColourRun], applied: Applied) -> None:
+    """One setRangeColors action per 10,000 rows of a column; cells between runs keep theirs."""
+    top = min(run.top for run in runs_)
+    bottom = max(run.top + run.height - 1 for run in runs_)
+    fills: list[Any] = [...] * (bottom - top + 1)  # Ellipsis = keep the cell's fill
+    for run in runs_:
+        fills[run.top - top:run.top - top + run.height] = [run.fill] * run.height
+    column = runs_[0].column
+    for start in range(0, len(fills), MATRIX_MAX_CELLS):
+        chunk = fills[start:start + MATRIX_MAX_CELLS]
+        first = top + start
+        rng = sheet.range((first, column), (first + len(chunk) - 1, column))
+        rng.set_colors([[fill] for fill in chunk])
+        applied.colour_writes += 1
+
+
 def _sheet_by_name(book, name: str):
     for sheet in book.sheets:
         if sheet.name == name:
@@ -208,8 +240,13 @@ def apply_plan(book, plan: WorkbookPlan) -> Applied:
 
     for block in plan.blocks:
         _write_block(sheets[block.sheet], block, applied)
+    for (name, _column), runs_ in _runs_by_column(plan.colour_runs).items():
+        if _is_remote(book) and len(runs_) >= MATRIX_MIN_RUNS:
+            _colour_matrix(sheets[name], runs_, applied)
+        else:
+            for run in runs_:
+                _colour(sheets[name], run, applied)
     for run in plan.colour_runs:
-        _colour(sheets[run.sheet], run, applied)
         applied.statuses[run.status] += run.height
     for content in plan.sheets:
         _write_sheet(book, content, applied)

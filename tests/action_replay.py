@@ -52,6 +52,19 @@ def _set_colour(ws, action):
                 cell.fill = PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
 
 
+def _set_colours(ws, action):
+    matrix = action["args"][0]
+    for row, colours in zip(_cells(ws, action), matrix):
+        for cell, colour in zip(row, colours):
+            if colour == "keep":
+                continue
+            if colour is None:
+                cell.fill = PatternFill(fill_type=None)
+            else:
+                rgb = colour.lstrip("#").upper()
+                cell.fill = PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
+
+
 def _set_font(ws, action):
     prop, value = action["args"][0], action["args"][1]
     if prop != "bold":
@@ -106,6 +119,8 @@ def replay(wb: Workbook, actions: list[dict[str, Any]]) -> list[str]:
             _set_values(ws, action)
         elif func == "setRangeColor":
             _set_colour(ws, action)
+        elif func == "setRangeColors":
+            _set_colours(ws, action)
         elif func == "setFontProperty":
             _set_font(ws, action)
         elif func == "setNumberFormat":

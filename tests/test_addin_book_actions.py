@@ -215,3 +215,26 @@ def test_addin_refresh_matches_kpi_refresh(kpi_book, tmp_path):
         for row in values["KPI Validation"]:
             row[message] = None
     assert addin == cli
+
+
+def test_many_short_runs_go_as_one_colour_matrix(tmp_path):
+    fills = {"on": "#00B050", "off": "#FF0000"}
+    statuses = ["on", "off"] * 20 + ["on"] * 5
+    runs = [ColourRun("KPIs", 3 + i, 4, 1, s, fills[s]) for i, s in enumerate(statuses[:40])]
+    runs.append(ColourRun("KPIs", 45, 4, 5, "on", fills["on"]))  # row 43-44 left alone
+    plan = WorkbookPlan(colour_runs=runs)
+    book = _book()
+    applied = book_actions.refresh_statuses(book, planner=lambda g, part, name: plan)
+    actions = _actions(book)
+    assert _funcs(actions) == ["setRangeColors", "alert"]
+    assert applied.statuses == {"on": 25, "off": 20}
+    matrix = actions[0]["args"][0]
+    assert len(matrix) == 47 and matrix[40] == ["keep"] and matrix[41] == ["keep"]
+    wb = load_workbook(make_kpi_workbook(tmp_path / "x.xlsx"))
+    wb.worksheets[0].title = "KPIs"
+    replay(wb, actions)
+    sheet = wb["KPIs"]
+    assert sheet["D3"].fill.start_color.rgb.endswith("00B050")
+    assert sheet["D4"].fill.start_color.rgb.endswith("FF0000")
+    assert sheet["D43"].fill.fill_type is None
+    assert sheet["D49"].fill.start_color.rgb.endswith("00B050")
