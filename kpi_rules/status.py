@@ -47,7 +47,7 @@ def status_codes(
     points_mode: np.ndarray,
 ) -> np.ndarray:
     """Status code per row (ON/WITHIN/OFF/NONE) from parsed numbers; NaN anywhere -> NONE."""
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         gap = gaps(actual, target, bigger)
         band = np.where(points_mode, tolerance, tolerance * np.abs(target))
         on = gap >= -_edge_epsilon(target)
@@ -60,7 +60,7 @@ def status_codes(
 def trend_codes(
     current: np.ndarray, previous: np.ndarray, polarity_known: np.ndarray, bigger: np.ndarray
 ) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         change = gaps(current, previous, bigger)
         eps = _edge_epsilon(np.maximum(np.abs(current), np.abs(previous)))
         codes = np.where(change > eps, IMPROVING, np.where(change < -eps, WORSENING, NO_CHANGE))
@@ -70,10 +70,11 @@ def trend_codes(
 
 def variances(actual: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(A - T, (A - T) / |T|); NaN where either is missing, the percentage NaN where T = 0."""
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         raw = actual - target
         pct = np.where(target != 0, raw / np.abs(target), np.nan)
-    return raw, pct
+    # Beyond float range (a target of 1e-310) is no figure a report can show.
+    return np.where(np.isfinite(raw), raw, np.nan), np.where(np.isfinite(pct), pct, np.nan)
 
 
 def unit_mismatches(
