@@ -46,9 +46,8 @@ from workbook.ooxml import (
 )
 from workbook.owned_sheets import chart_xml, drawing_xml, worksheet_xml
 from workbook.safe_write import WorkbookWriteError, atomic_write
-from workbook.sheet_cells import CellEdit
 from workbook.styles_part import StyleBook
-from workbook.worksheet_part import SheetEdits, rewrite_worksheet, text_length
+from workbook.worksheet_part import SheetEdits, rewrite_worksheet
 from workbook.xlsx_parts import Package, Relationship, free_relationship_id
 
 __all__ = ["WorkbookWriteError", "apply_plan"]
@@ -94,9 +93,9 @@ class _PlanWriter:
             part = self._sheet_part(name)
             if part is None:
                 raise WorkbookWriteError(f"the workbook has no sheet named {name!r}")
-            data, replaced = rewrite_worksheet(self.package.read(part), part, edits, self.styles)
-            self.package.replace(part, data)
-            formulas_replaced = formulas_replaced or bool(replaced)
+            chunks, rewriter = rewrite_worksheet(self.package.read(part), part, edits, self.styles)
+            self.package.replace_streamed(part, chunks)
+            formulas_replaced = formulas_replaced or bool(rewriter.formulas_replaced)
         for content in plan.sheets:
             self._write_owned_sheet(content)
         if formulas_replaced:
@@ -231,15 +230,8 @@ def _source_of_rels(rels_part: str) -> str:
 def _edits_by_sheet(plan: WorkbookPlan, styles: StyleBook) -> dict[str, SheetEdits]:
     edits: dict[str, SheetEdits] = {}
     for block in plan.blocks:
-        sheet = edits.setdefault(block.sheet, SheetEdits())
         style = _style_resolver(block, styles) if (block.number_format or block.bold) else None
-        for row_offset, values in enumerate(block.values):
-            row = sheet.cells.setdefault(block.top + row_offset, {})
-            for column_offset, value in enumerate(values):
-                column = block.left + column_offset
-                row[column] = CellEdit(value, style)
-                length = sheet.column_text_lengths.get(column, 0)
-                sheet.column_text_lengths[column] = max(length, text_length(value))
+        edits.setdefault(block.sheet, SheetEdits()).blocks.append((block, style))
     for rule in plan.colour_rules:
         edits.setdefault(rule.sheet, SheetEdits()).rules.append(rule)
     return edits
@@ -248,8 +240,12 @@ def _edits_by_sheet(plan: WorkbookPlan, styles: StyleBook) -> dict[str, SheetEdi
 def _style_resolver(block, styles: StyleBook):
     """The cell's new style depends on its current one, known only when its row is parsed."""
 
+    resolved: dict[int, int] = {}
+
     def resolve(base: int) -> int:
-        return styles.cell_format(base, block.number_format, block.bold)
+        if base not in resolved:
+            resolved[base] = styles.cell_format(base, block.number_format, block.bold)
+        return resolved[base]
 
     return resolve
 

@@ -14,11 +14,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from lxml import etree
 
-from workbook.blocks import cell_name, column_index
+from workbook.blocks import cell_name, column_index, column_letter
 from workbook.ooxml import main, parse_part
 
 ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b")
@@ -29,6 +29,7 @@ ROOT_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet\b[^>]*>")
 NAMESPACE_DECLARATION = re.compile(rb"\sxmlns(?::[\w.-]+)?\s*=\s*(?:\"[^\"]*\"|'[^']*')")
 # Characters XML 1.0 cannot carry; Excel writes them as _xHHHH_ escapes.
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+NEEDS_ESCAPE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 WRAPPER_END = b"</kpiwrap>"
 ROW_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)row\b([^>]*?)(/?)>")
 ROW_SPANS = re.compile(rb"\sspans\s*=\s*(?:\"[^\"]*\"|'[^']*')")
@@ -37,46 +38,59 @@ _ANY_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 CELL_REF = re.compile(rb"\sr\s*=\s*[\"']([A-Z]+)\d+[\"']")
 CELL_STYLE = re.compile(rb"\ss\s*=\s*[\"'](\d+)[\"']")
 CELL_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f\b")
-UNUSUAL_ROW_CONTENT = (b"<!--", b"extLst", b"<?", b"CDATA")
+UNUSUAL_ROW_CONTENT = re.compile(rb"<!--|extLst|<\?|CDATA")
 
+TAG_CELL = main("c")
+TAG_ROW_EXTENSIONS = main("extLst")
 StyleResolver = Callable[[int], int]  # existing style index -> style index to write
 
 
-@dataclass(frozen=True)
-class CellEdit:
+class CellEdit(NamedTuple):  # a tuple: built 400k times in a 100k-row refresh
     value: Any
     style: StyleResolver | None = None
 
 
+class RowEdits(Protocol):
+    """Which rows a plan touches, and what it writes into one of them."""
+
+    def row_numbers(self) -> list[int]: ...
+
+    def for_row(self, number: int) -> dict[int, CellEdit]: ...
+
+
 @dataclass
-class SheetSplit:
-    skeleton: bytes  # the part with an empty <sheetData>
-    rows: bytes
+class SheetLayout:
+    """Where the rows sit inside a worksheet part (offsets, so nothing is copied)."""
+
+    skeleton: bytes  # the part with an empty <sheetData>, small
+    rows_start: int
+    rows_end: int
     prefix: bytes  # the namespace prefix used for sheetData, e.g. b"" or b"x:"
 
 
-def split_sheet(data: bytes) -> SheetSplit:
+def locate_rows(data: bytes) -> SheetLayout:
     match = SHEET_DATA.search(data)
     if match is None:
         raise ValueError("no <sheetData> element")
     prefix = match.group(1)
     if match.group(2):  # <sheetData/>
-        return SheetSplit(data, b"", prefix)
+        return SheetLayout(data, match.end(), match.end(), prefix)
     close = data.find(b"</" + prefix + b"sheetData", match.end())
     if close < 0:
         raise ValueError("unterminated <sheetData>")
-    return SheetSplit(data[: match.end()] + data[close:], data[match.end():close], prefix)
+    return SheetLayout(data[: match.end()] + data[close:], match.end(), close, prefix)
 
 
-def join_sheet(skeleton: bytes, rows: bytes, prefix: bytes) -> bytes:
-    """Put rows back into a serialized skeleton whose sheetData lxml wrote as `<sheetData/>`."""
+def split_serialized_skeleton(skeleton: bytes, prefix: bytes) -> tuple[bytes, bytes]:
+    """Around the `<sheetData/>` lxml wrote: (everything up to and including `<sheetData>`,
+    everything from `</sheetData>` on)."""
     empty = re.compile(rb"<" + re.escape(prefix) + rb"sheetData\s*/>")
     match = empty.search(skeleton)
     if match is None:
         raise ValueError("sheetData lost while editing the sheet")
     opening = b"<" + prefix + b"sheetData>"
     closing = b"</" + prefix + b"sheetData>"
-    return b"".join((skeleton[: match.start()], opening, rows, closing, skeleton[match.end():]))
+    return skeleton[: match.start()] + opening, closing + skeleton[match.end():]
 
 
 def wrapper_start(part: bytes) -> bytes:
@@ -85,86 +99,82 @@ def wrapper_start(part: bytes) -> bytes:
     return b"<kpiwrap" + b"".join(declarations) + b">"
 
 
-@dataclass
-class RowSpan:
-    start: int
-    end: int
-    number: int
-
-
-def scan_rows(blob: bytes) -> list[RowSpan]:
-    spans: list[RowSpan] = []
-    position, number = 0, 0
+def scan_rows(data: bytes, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """(start, end, row number) of each <row> between two offsets of the part."""
+    position, number = start, 0
     while True:
-        match = ROW_START.search(blob, position)
+        match = ROW_START.search(data, position, end)
         if match is None:
-            return spans
-        tag_end = blob.index(b">", match.end())
-        if blob[tag_end - 1:tag_end] == b"/":
-            end = tag_end + 1
+            return
+        tag_end = data.index(b">", match.end())
+        if data[tag_end - 1:tag_end] == b"/":
+            row_end = tag_end + 1
         else:
-            end = ROW_END.search(blob, tag_end).end()
-        explicit = ROW_NUMBER.search(blob, match.end(), tag_end)
+            row_end = ROW_END.search(data, tag_end).end()
+        explicit = ROW_NUMBER.search(data, match.end(), tag_end)
         number = int(explicit.group(1)) if explicit else number + 1
-        spans.append(RowSpan(match.start(), end, number))
-        position = end
+        yield match.start(), row_end, number
+        position = row_end
 
 
 class RowRewriter:
-    """Applies {row: {column: CellEdit}} to the rows blob of one sheet.
+    """Applies a plan's cell edits to the rows of one sheet, yielding the new rows as chunks.
 
     Rows are spliced as bytes: the edited cells are regenerated, every other cell of the row
-    keeps its exact bytes. A row that does not look like the common shape (cells without `r`,
-    comments, row extensions) goes through lxml instead.
+    keeps its exact bytes, untouched rows are passed on as views of the original part. A row
+    that does not look like the common shape (cells without `r`, comments, row extensions)
+    goes through lxml instead.
     """
 
-    def __init__(self, wrapper: bytes, prefix: bytes, edits: dict[int, dict[int, CellEdit]]):
-        self.wrapper = wrapper
-        self.prefix = prefix.decode()
+    def __init__(self, data: bytes, layout: SheetLayout, edits: RowEdits):
+        self.data = data
+        self.layout = layout
+        self.wrapper = wrapper_start(data)
+        self.prefix = layout.prefix.decode()
         self.edits = edits
         self.formulas_replaced: list[str] = []
 
-    def rewrite(self, blob: bytes) -> bytes:
-        pending = sorted(self.edits)
+    def rows(self) -> Iterator[bytes | memoryview]:
+        view = memoryview(self.data)
+        pending = self.edits.row_numbers()
         next_pending = 0
-        out: list[bytes] = []
-        position = 0
-        for span in scan_rows(blob):
-            out.append(blob[position:span.start])
-            while next_pending < len(pending) and pending[next_pending] < span.number:
-                out.append(self._new_row(pending[next_pending]))
+        position = self.layout.rows_start
+        for start, end, number in scan_rows(self.data, position, self.layout.rows_end):
+            yield view[position:start]
+            while next_pending < len(pending) and pending[next_pending] < number:
+                yield self._new_row(pending[next_pending])
                 next_pending += 1
-            row = blob[span.start:span.end]
-            if next_pending < len(pending) and pending[next_pending] == span.number:
-                row = self._edited_row(row, span.number)
+            if next_pending < len(pending) and pending[next_pending] == number:
+                yield self._edited_row(self.data[start:end], number)
                 next_pending += 1
-            out.append(row)
-            position = span.end
-        out.extend(self._new_row(number) for number in pending[next_pending:])
-        out.append(blob[position:])
-        return b"".join(out)
+            else:
+                yield view[start:end]
+            position = end
+        for number in pending[next_pending:]:
+            yield self._new_row(number)
+        yield view[position:self.layout.rows_end]
 
     def _new_row(self, number: int) -> bytes:
         p = self.prefix
         cells = "".join(self._cell_text(number, column, None, edit)
-                        for column, edit in sorted(self.edits[number].items()))
+                        for column, edit in sorted(self.edits.for_row(number).items()))
         return f'<{p}row r="{number}">{cells}</{p}row>'.encode()
 
     def _edited_row(self, row: bytes, number: int) -> bytes:
-        spliced = self._splice(row, number)
+        edits = self.edits.for_row(number)
+        spliced = self._splice(row, number, edits)
         if spliced is not None:
             return spliced
         if ROW_NUMBER.search(row, 0, row.index(b">")) is None:
             row = ROW_START.sub(lambda m: m.group(0) + f' r="{number}"'.encode(), row, count=1)
-        return self._rewrite_chunk(row, [number])
+        return self._rewrite_with_lxml(row, number, edits)
 
-    def _splice(self, row: bytes, number: int) -> bytes | None:
+    def _splice(self, row: bytes, number: int, edits: dict[int, CellEdit]) -> bytes | None:
         opening = ROW_OPEN.match(row)
-        if opening is None or any(marker in row for marker in UNUSUAL_ROW_CONTENT):
+        if opening is None or UNUSUAL_ROW_CONTENT.search(row):
             return None
         prefix = opening.group(1)
         inner = b"" if opening.group(3) else row[opening.end(): row.rindex(b"</")]
-        edits = self.edits[number]
         last_column = _last_cell_column(inner, prefix)
         if last_column is not None and last_column < min(edits):
             # the common case: new columns right of the row's cells; no need to scan them
@@ -203,8 +213,10 @@ class RowRewriter:
         if edit.style is not None:
             style = edit.style(style)
         p = self.prefix
-        head = f'<{p}c r="{cell_name(number, column)}"' + (f' s="{style}"' if style else "")
-        value = edit.value.item() if hasattr(edit.value, "item") else edit.value
+        head = f'<{p}c r="{_letters(column)}{number}"' + (f' s="{style}"' if style else "")
+        value = edit.value
+        if type(value) is not str and hasattr(value, "item"):  # numpy scalars
+            value = value.item()
         if isinstance(value, str):
             space = ' xml:space="preserve"' if value != value.strip() else ""
             text = _escape_text(value)
@@ -217,14 +229,9 @@ class RowRewriter:
                 return f"{head}><{p}v>{_number_text(value, number_value)}</{p}v></{p}c>"
         return f"{head}/>" if style else ""
 
-    def _rewrite_chunk(self, text: bytes, rows_wanted: list[int]) -> bytes:
-        wrapper = etree.fromstring(self.wrapper + text + WRAPPER_END, parser=_PARSER)
-        existing = _rows_by_number(wrapper)
-        for number in rows_wanted:
-            row = existing.get(number)
-            if row is None:
-                row = _new_row(wrapper, number)
-            self._edit_row(row, number, self.edits[number])
+    def _rewrite_with_lxml(self, row: bytes, number: int, edits: dict[int, CellEdit]) -> bytes:
+        wrapper = etree.fromstring(self.wrapper + row + WRAPPER_END, parser=_PARSER)
+        self._edit_row(wrapper[0], number, edits)
         serialized = etree.tostring(wrapper, encoding="UTF-8", xml_declaration=False)
         return serialized[serialized.index(b">") + 1: -len(WRAPPER_END)]
 
@@ -281,32 +288,16 @@ def _last_cell_column(inner: bytes, prefix: bytes) -> int | None:
 
 
 def _escape_text(text: str) -> str:
+    if NEEDS_ESCAPE.search(text) is None:
+        return text
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("\r", "&#13;")  # a bare CR would be read back as LF
     return XML_ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
 
 
-def _rows_by_number(wrapper: etree._Element) -> dict[int, etree._Element]:
-    rows, number = {}, 0
-    for row in wrapper.iter(main("row")):
-        number = int(row.get("r", number + 1))
-        row.set("r", str(number))
-        rows[number] = row
-    return rows
-
-
-def _new_row(wrapper: etree._Element, number: int) -> etree._Element:
-    row = etree.Element(main("row"), r=str(number))
-    for index, sibling in enumerate(wrapper):
-        if sibling.tag == main("row") and int(sibling.get("r")) > number:
-            wrapper.insert(index, row)
-            return row
-    wrapper.append(row)
-    return row
-
-
-TAG_CELL = main("c")
-TAG_ROW_EXTENSIONS = main("extLst")
+@lru_cache(maxsize=1024)
+def _letters(column: int) -> str:
+    return column_letter(column)
 
 
 def _column_of(reference: str) -> int:

@@ -4,11 +4,12 @@ the status colour rules, leaving every other element of the sheet as it was."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from workbook.blocks import StatusColourRule, column_index, column_letter
+from workbook.blocks import CellBlock, StatusColourRule, column_index, column_letter
 from workbook.ooxml import (
     WORKSHEET_ORDER,
     insert_in_order,
@@ -18,7 +19,13 @@ from workbook.ooxml import (
     serialize_part,
 )
 from workbook.safe_write import WorkbookWriteError
-from workbook.sheet_cells import CellEdit, RowRewriter, join_sheet, split_sheet, wrapper_start
+from workbook.sheet_cells import (
+    CellEdit,
+    RowRewriter,
+    StyleResolver,
+    locate_rows,
+    split_serialized_skeleton,
+)
 from workbook.styles_part import StyleBook
 
 RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
@@ -54,40 +61,73 @@ def parse_range(ref: str) -> Bounds | None:
 
 @dataclass
 class SheetEdits:
-    """Everything the plan asks of one existing sheet."""
+    """Everything the plan asks of one existing sheet. Blocks are kept as they are (no object
+    per cell: a 100k-row refresh writes 400k cells); a row's edits are built when it is reached."""
 
-    cells: dict[int, dict[int, CellEdit]] = field(default_factory=dict)  # row -> column -> edit
-    column_text_lengths: dict[int, int] = field(default_factory=dict)  # for widths of new columns
+    blocks: list[tuple[CellBlock, StyleResolver | None]] = field(default_factory=list)
     rules: list[StatusColourRule] = field(default_factory=list)
 
+    def row_numbers(self) -> list[int]:
+        rows: set[int] = set()
+        for block, _ in self.blocks:
+            if block.width:
+                rows.update(range(block.top, block.bottom + 1))
+        return sorted(rows)
+
+    def for_row(self, number: int) -> dict[int, CellEdit]:
+        edits: dict[int, CellEdit] = {}
+        for block, style in self.blocks:  # later blocks win, as if written in order
+            if block.top <= number <= block.bottom:
+                for offset, value in enumerate(block.values[number - block.top]):
+                    edits[block.left + offset] = CellEdit(value, style)
+        return edits
+
     def bounds(self) -> Bounds | None:
-        if not self.cells:
+        written = [block for block, _ in self.blocks if block.width and block.height]
+        if not written:
             return None
-        columns = [column for row in self.cells.values() for column in row]
-        return Bounds(min(self.cells), min(columns), max(self.cells), max(columns))
+        return Bounds(min(b.top for b in written), min(b.left for b in written),
+                      max(b.bottom for b in written), max(b.right for b in written))
+
+    def column_text_lengths(self) -> dict[int, int]:
+        lengths: dict[int, int] = {}
+        for block, _ in self.blocks:
+            for offset, column_values in enumerate(zip(*block.values)):
+                longest = max((text_length(value) for value in column_values), default=0)
+                column = block.left + offset
+                lengths[column] = max(lengths.get(column, 0), longest)
+        return lengths
 
 
 def rewrite_worksheet(data: bytes, part_name: str, edits: SheetEdits,
-                      styles: StyleBook) -> tuple[bytes, list[str]]:
-    """New bytes of the part and the cells whose formulas were overwritten."""
+                      styles: StyleBook) -> tuple[Iterator[bytes | memoryview], RowRewriter]:
+    """The part's new content as chunks (consume them once), and the rewriter, which knows
+    afterwards which formula cells were overwritten."""
     try:
-        split = split_sheet(data)
+        layout = locate_rows(data)
     except ValueError as error:
         raise WorkbookWriteError(f"cannot parse {part_name}: {error}") from error
-    root = parse_part(split.skeleton, part_name)
-    rewriter = RowRewriter(wrapper_start(data), split.prefix, edits.cells)
-    try:
-        rows = rewriter.rewrite(split.rows) if edits.cells else split.rows
-    except (etree.XMLSyntaxError, ValueError, AttributeError) as error:
-        raise WorkbookWriteError(f"cannot parse the rows of {part_name}: {error}") from error
+    root = parse_part(layout.skeleton, part_name)
     old_bounds = _dimension_bounds(root)
     new_bounds = edits.bounds()
     if new_bounds is not None:
         _set_dimension(root, new_bounds if old_bounds is None else old_bounds.union(new_bounds))
         right_edge = old_bounds.right if old_bounds else 0
-        _add_widths_for_new_columns(root, edits.column_text_lengths, right_edge)
+        _add_widths_for_new_columns(root, edits.column_text_lengths(), right_edge)
     replace_status_rules(root, edits.rules, styles)
-    return join_sheet(serialize_part(root), rows, split.prefix), rewriter.formulas_replaced
+    head, tail = split_serialized_skeleton(serialize_part(root), layout.prefix)
+    rewriter = RowRewriter(data, layout, edits)
+    return _chunks(part_name, head, rewriter, tail), rewriter
+
+
+def _chunks(part_name: str, head: bytes, rewriter: RowRewriter,
+            tail: bytes) -> Iterator[bytes | memoryview]:
+    yield head
+    try:
+        yield from rewriter.rows()
+    except (etree.XMLSyntaxError, ValueError, AttributeError) as error:
+        raise WorkbookWriteError(f"cannot parse the rows of {part_name}: {error}") from error
+    yield tail
 
 
 # -- dimension and columns ---------------------------------------------------------------------

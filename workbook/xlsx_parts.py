@@ -12,6 +12,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -38,12 +39,40 @@ UTF8_NAME_FLAG = 0x800
 DATA_DESCRIPTOR_FLAG = 0x8
 ZIP32_LIMIT = 0xFFFFFFFF
 BINARY_WORKBOOK_SUFFIX = ".bin"
+COMPRESS_BATCH = 1 << 20
 
 
 @dataclass
 class _NewMember:
-    data: bytes
+    """A part's new content, held compressed (a 100k-row sheet is ~60 MB of XML, ~6 MB deflated)."""
+
+    compressed: bytes
+    crc: int
+    size: int
     date_time: tuple = (1980, 1, 1, 0, 0, 0)
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[bytes], date_time: tuple = (1980, 1, 1, 0, 0, 0)):
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        out: list[bytes] = []
+        crc = size = 0
+        buffer = bytearray()
+        for chunk in chunks:
+            buffer += chunk
+            if len(buffer) >= COMPRESS_BATCH:  # fewer, larger calls: rows arrive in tiny chunks
+                crc = zlib.crc32(buffer, crc)
+                size += len(buffer)
+                out.append(compressor.compress(buffer))
+                buffer.clear()
+        crc = zlib.crc32(buffer, crc)
+        size += len(buffer)
+        out.append(compressor.compress(buffer))
+        out.append(compressor.flush())
+        return cls(b"".join(out), crc, size, date_time)
+
+    @property
+    def data(self) -> bytes:
+        return zlib.decompress(self.compressed, -15)
 
 
 class Package:
@@ -126,10 +155,14 @@ class Package:
 
     # -- changing ------------------------------------------------------------------------
     def replace(self, part: str, data: bytes) -> None:
+        self.replace_streamed(part, [data])
+
+    def replace_streamed(self, part: str, chunks: Iterable[bytes]) -> None:
+        """Replace a part with content produced chunk by chunk, compressed as it arrives."""
         if part in self._added:
-            self._added[part] = _NewMember(data)
+            self._added[part] = _NewMember.from_chunks(chunks)
         elif part in self._infos and part not in self._deleted:
-            self._replaced[part] = _NewMember(data, self._infos[part].date_time)
+            self._replaced[part] = _NewMember.from_chunks(chunks, self._infos[part].date_time)
         else:
             raise KeyError(part)
 
@@ -137,9 +170,9 @@ class Package:
         """Add a part (or re-add one deleted earlier in this run, keeping its zip position)."""
         if part in self._deleted:
             self._deleted.discard(part)
-            self._replaced[part] = _NewMember(data, self._infos[part].date_time)
+            self._replaced[part] = _NewMember.from_chunks([data], self._infos[part].date_time)
         else:
-            self._added[part] = _NewMember(data)
+            self._added[part] = _NewMember.from_chunks([data])
         if content_type:
             self.content_types.set_override(part, content_type)
 
@@ -189,8 +222,8 @@ class Package:
 
     def _store_content_types(self) -> None:
         data = self.content_types.to_bytes()
-        self._replaced["[Content_Types].xml"] = _NewMember(
-            data, self._infos["[Content_Types].xml"].date_time
+        self._replaced["[Content_Types].xml"] = _NewMember.from_chunks(
+            [data], self._infos["[Content_Types].xml"].date_time
         )
 
 
@@ -335,11 +368,8 @@ class _ZipWriter:
                            info.CRC, data, info.file_size, info.external_attr)
 
     def add_new(self, name: str, member: _NewMember) -> None:
-        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-        data = compressor.compress(member.data) + compressor.flush()
-        crc = zlib.crc32(member.data)
-        self._write_member(name, 0, zipfile.ZIP_DEFLATED, member.date_time, crc, data,
-                           len(member.data), 0)
+        self._write_member(name, 0, zipfile.ZIP_DEFLATED, member.date_time, member.crc,
+                           member.compressed, member.size, 0)
 
     def _write_member(self, name, flags, method, date_time, crc, data, size, external_attr):
         if size > ZIP32_LIMIT or len(data) > ZIP32_LIMIT or self._offset > ZIP32_LIMIT:
