@@ -10,7 +10,7 @@ values into grids, asks the workbook layer for a `WorkbookPlan` (the vocabulary 
 - one `range.color = fill` per `ColourRun` (a run of equal status, never a fill per cell); a
   column with many short runs goes as one colour matrix per 10,000 cells instead,
 - each `SheetContent` ("KPI Validation", "KPI Summary") is cleared or created and written in one
-  go, with its own fills, widths and links,
+  go, with its own fills, widths and links (many links: one =HYPERLINK() column in one action),
 - one short `book.app.alert(...)`.
 
 Errors never reach the user as a traceback: `run_script` turns any exception into a one-line
@@ -20,6 +20,8 @@ alert.
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -116,18 +118,32 @@ class Applied:
     statuses: Counter = field(default_factory=Counter)
 
 
-def _text_safe(value: Any) -> Any:
-    """Plan strings are text, never formulas: a leading "=" is written as literal text."""
+def _plain(value: Any) -> Any:
+    """A plan value as the engine takes it: text is never a formula ("=x" is written as text),
+    None blanks the cell, numpy numbers become plain numbers, NaN becomes a blank."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith("="):
-        return "'" + value
-    return value
+    if isinstance(value, str):
+        return "'" + value if value.startswith("=") else value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return "" if math.isnan(number) or math.isinf(number) else number
+    return str(value)
 
 
 def _rows(values) -> list[list[Any]]:
     width = max((len(row) for row in values), default=0)
-    return [[_text_safe(v) for v in row] + [""] * (width - len(row)) for row in values]
+    return [[_plain(v) for v in row] + [""] * (width - len(row)) for row in values]
+
+
+def _write(rng, rows: list[list[Any]]) -> None:
+    """One setValues for the whole rectangle. `raw_value` skips xlwings' conversion, which on a
+    values-only book re-reads the whole sheet for every write; `rows` are plain already."""
+    rng.raw_value = rows
 
 
 def _is_remote(book) -> bool:
@@ -145,7 +161,7 @@ def _write_block(sheet, block: CellBlock, applied: Applied) -> None:
     if not block.height or not block.width:
         return
     rng = sheet.range((block.top, block.left), (block.bottom, block.right))
-    rng.value = _rows(block.values)
+    _write(rng, _rows(block.values))
     applied.value_writes += 1
     if block.number_format:
         rng.number_format = block.number_format
@@ -205,22 +221,51 @@ def _write_sheet(book, content: SheetContent, applied: Applied) -> None:
     else:
         sheet.clear()
     if content.rows:
-        sheet.range((1, 1)).value = _rows(content.rows)
+        rows = _rows(content.rows)
+        _write(sheet.range((1, 1), (len(rows), len(rows[0]))), rows)
         applied.value_writes += 1
-        sheet.range((1, 1), (1, max(len(r) for r in content.rows))).font.bold = True
+        sheet.range((1, 1), (1, len(rows[0]))).font.bold = True
     for column, width in sorted(content.column_widths.items()):
         sheet.range((1, column)).column_width = _width_for(book, width)
-    for link in content.hyperlinks:
-        cell = sheet.range((link.row, link.column))
-        text = content.rows[link.row - 1][link.column - 1] if _inside(content, link) else None
-        cell.add_hyperlink(
-            "#" + link.location,
-            text_to_display=str(text or link.location),
-            screen_tip=f"Go to {link.location}",
-        )
+    links = [link for link in content.hyperlinks if _inside(content, link)]
+    if _is_remote(book) and len(links) >= LINK_FORMULA_MIN:
+        _link_formulas(sheet, content, links)
+    else:
+        for link in links:
+            text = content.rows[link.row - 1][link.column - 1]
+            sheet.range((link.row, link.column)).add_hyperlink(
+                "#" + link.location,
+                text_to_display=str(text if text not in (None, "") else link.location),
+                screen_tip=f"Go to {link.location}",
+            )
     for run in content.fills:
         _colour(sheet, run, applied)
     applied.sheets_written.append(content.name)
+
+
+# Office.js sets one hyperlink per action (one sync each); past this many links in a sheet the
+# add-in writes each link column as =HYPERLINK() formulas in one setFormula action instead.
+LINK_FORMULA_MIN = 8
+
+
+def _link_formulas(sheet, content: SheetContent, links: list) -> None:
+    by_column: dict[int, dict[int, Any]] = {}
+    for link in links:
+        by_column.setdefault(link.column, {})[link.row] = link
+    for column, by_row in sorted(by_column.items()):
+        top, bottom = min(by_row), max(by_row)
+        formulas = []
+        for row in range(top, bottom + 1):
+            cells = content.rows[row - 1]
+            text = cells[column - 1] if column <= len(cells) else None
+            link = by_row.get(row)
+            if link is None:
+                formulas.append([_plain(text)])
+                continue
+            shown = str(text if text not in (None, "") else link.location)
+            target = ("#" + link.location).replace('"', '""')
+            formulas.append([f'=HYPERLINK("{target}","{shown.replace(chr(34), chr(34) * 2)}")'])
+        sheet.range((top, column), (bottom, column)).impl.formula = formulas
 
 
 def _inside(content: SheetContent, link) -> bool:

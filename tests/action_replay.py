@@ -11,6 +11,7 @@ cell, a leading apostrophe makes the rest literal text, column widths are in poi
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,23 @@ def _set_colours(ws, action):
             else:
                 rgb = colour.lstrip("#").upper()
                 cell.fill = PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
+
+
+_HYPERLINK = re.compile(r'^=HYPERLINK\("((?:[^"]|"")*)","((?:[^"]|"")*)"\)$')
+
+
+def _set_formulas(ws, action):
+    """Constants, and =HYPERLINK("target","text") as Excel shows it: the text, linked."""
+    for row, new in zip(_cells(ws, action), action["values"]):
+        for cell, value in zip(row, new):
+            if isinstance(value, str) and value.startswith("="):
+                match = _HYPERLINK.match(value)
+                if not match:
+                    raise ValueError(f"formula {value!r} is not replayed")
+                cell.value = match.group(2).replace('""', '"')
+                cell.hyperlink = match.group(1).replace('""', '"')
+            else:
+                cell.value = _cell_value(value)
 
 
 def _set_font(ws, action):
@@ -119,6 +137,8 @@ def replay(wb: Workbook, actions: list[dict[str, Any]]) -> list[str]:
             _set_values(ws, action)
         elif func == "setRangeColor":
             _set_colour(ws, action)
+        elif func == "setFormula":
+            _set_formulas(ws, action)
         elif func == "setRangeColors":
             _set_colours(ws, action)
         elif func == "setFontProperty":

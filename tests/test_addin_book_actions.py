@@ -238,3 +238,20 @@ def test_many_short_runs_go_as_one_colour_matrix(tmp_path):
     assert sheet["D4"].fill.start_color.rgb.endswith("FF0000")
     assert sheet["D43"].fill.fill_type is None
     assert sheet["D49"].fill.start_color.rgb.endswith("00B050")
+
+
+def test_many_links_are_one_hyperlink_formula_column(tmp_path):
+    rows = [["Severity", "Cell"]] + [["error", f"D{r}"] for r in range(3, 13)] + [["info", None]]
+    links = [Hyperlink(i + 2, 2, f"'KPIs'!D{r}") for i, r in enumerate(range(3, 13))]
+    plan = WorkbookPlan(sheets=[SheetContent("KPI Validation", rows, hyperlinks=links)])
+    book = _book()
+    book_actions.validate_commentary(book, planner=lambda g, part, name: plan)
+    actions = _actions(book)
+    assert _funcs(actions) == ["addSheet", "setValues", "setFontProperty", "setFormula", "alert"]
+    formulas = actions[3]["values"]
+    assert len(formulas) == 10 and formulas[0] == ["=HYPERLINK(\"#'KPIs'!D3\",\"D3\")"]
+    wb = load_workbook(make_kpi_workbook(tmp_path / "x.xlsx"))
+    replay(wb, actions)
+    sheet = wb["KPI Validation"]
+    assert sheet["B2"].value == "D3" and sheet["B2"].hyperlink.target == "#'KPIs'!D3"
+    assert sheet["B11"].value == "D12" and sheet["B12"].value is None
