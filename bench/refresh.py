@@ -79,7 +79,14 @@ def build_bench_plan(book: Path):
     from python_calamine import CalamineWorkbook
 
     from workbook.blocks import (
-        CellBlock, ChartSpec, ColourRun, Hyperlink, SheetContent, StatusColourRule, WorkbookPlan)
+        CellBlock,
+        ChartSpec,
+        ColourRun,
+        Hyperlink,
+        SheetContent,
+        StatusColourRule,
+        WorkbookPlan,
+    )
 
     rows = CalamineWorkbook.from_path(str(book)).get_sheet_by_name(SHEET).to_python()[1:]
     results = [_assess(row) for row in rows]

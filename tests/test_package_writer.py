@@ -388,3 +388,62 @@ def test_libreoffice_understands_the_colour_rules_and_new_sheets(refreshed, tmp_
                      '"Off target"': "FFFF0000", '"Not assessed"': "FFBFBFBF"}
     assert len(book["KPI Summary"]._charts) == 1
     assert book["KPI Validation"]["B2"].hyperlink.location == f"'{KPI_SHEET}'!G4"
+
+
+# -- unusual sheet XML ---------------------------------------------------------------------------
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _book_with_sheet_xml(folder: Path, sheet_xml: str) -> Path:
+    import xlsxwriter
+
+    plain = folder / "plain.xlsx"
+    book = xlsxwriter.Workbook(str(plain))
+    book.add_worksheet("KPIs").write("A1", "placeholder")
+    book.close()
+    path = folder / "custom.xlsx"
+    with zipfile.ZipFile(plain) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = sheet_xml.encode() if info.filename == KPI_PART else old.read(info)
+            new.writestr(info.filename, data)
+    return path
+
+
+def test_prefixed_namespace_and_rows_without_references(tmp_path):
+    sheet = (f'<x:worksheet xmlns:x="{MAIN_NS}"><x:dimension ref="A1:B2"/><x:sheetData>'
+             '<x:row><x:c t="inlineStr"><x:is><x:t>Ref</x:t></x:is></x:c><x:c><x:v>1</x:v></x:c>'
+             '</x:row><x:row r="2"><x:c r="A2"><x:v>5</x:v></x:c></x:row>'
+             '</x:sheetData></x:worksheet>')
+    source = _book_with_sheet_xml(tmp_path, sheet)
+    target = tmp_path / "out.xlsx"
+    plan = WorkbookPlan(blocks=[CellBlock("KPIs", 1, 3, (("Status",), ("On",), (None,), ("New",)))])
+    apply_plan(source, target, plan)
+    written = parts(target)[KPI_PART].decode()
+    assert "<x:c" in written and "<c " not in written  # the file's own prefix is kept
+    rows = list(openpyxl.load_workbook(target)["KPIs"].iter_rows(values_only=True))
+    assert rows == [("Ref", 1, "Status"), (5, None, "On"), (None, None, None),
+                    (None, None, "New")]
+
+
+SHARED_FORMULA_SHEET = (
+    f'<worksheet xmlns="{MAIN_NS}"><sheetData>'
+    '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f t="shared" ref="B1:B3" si="0">A1*2</f>'
+    '<v>2</v></c></row>'
+    '<row r="2"><c r="A2"><v>2</v></c><c r="B2"><f t="shared" si="0"/><v>4</v></c></row>'
+    '<row r="3"><c r="A3"><v>3</v></c><c r="B3"><f t="shared" si="0"/><v>6</v></c></row>'
+    '</sheetData></worksheet>')
+
+
+def test_overwriting_a_whole_shared_formula_is_fine(tmp_path):
+    source = _book_with_sheet_xml(tmp_path, SHARED_FORMULA_SHEET)
+    target = tmp_path / "out.xlsx"
+    apply_plan(source, target, WorkbookPlan(blocks=[CellBlock("KPIs", 1, 2, (("a",), ("b",), ("c",)))]))
+    assert "<f" not in parts(target)[KPI_PART].decode()
+
+
+def test_breaking_a_shared_formula_is_refused(tmp_path):
+    source = _book_with_sheet_xml(tmp_path, SHARED_FORMULA_SHEET)
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(WorkbookWriteError, match="writing B1 would break the shared formula"):
+        apply_plan(source, target, WorkbookPlan(blocks=[CellBlock("KPIs", 1, 2, (("a",),))]))
+    assert not target.exists()

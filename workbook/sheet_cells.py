@@ -42,7 +42,14 @@ UNUSUAL_ROW_CONTENT = re.compile(rb"<!--|extLst|<\?|CDATA")
 
 TAG_CELL = main("c")
 TAG_ROW_EXTENSIONS = main("extLst")
+SHARED_MASTER = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?f\b(?=[^>]*\st\s*=\s*[\"']shared[\"'])(?=[^>]*\sref\s*=)"
+    rb"[^>]*\ssi\s*=\s*[\"'](\d+)[\"']")
 StyleResolver = Callable[[int], int]  # existing style index -> style index to write
+
+
+class SharedFormulaError(ValueError):
+    """Overwriting a shared formula's first cell would leave the cells sharing it broken."""
 
 
 class CellEdit(NamedTuple):  # a tuple: built 400k times in a 100k-row refresh
@@ -133,6 +140,27 @@ class RowRewriter:
         self.prefix = layout.prefix.decode()
         self.edits = edits
         self.formulas_replaced: list[str] = []
+        self._orphaned_shared: dict[bytes, str] = {}  # si of a replaced shared-formula master
+        self._orphan_pattern: re.Pattern | None = None
+
+    def _formula_replaced(self, cell: bytes, number: int, column: int) -> None:
+        self.formulas_replaced.append(cell_name(number, column))
+        master = SHARED_MASTER.search(cell)
+        if master is not None:
+            self._orphaned_shared[master.group(1)] = cell_name(number, column)
+            choices = b"|".join(re.escape(si) for si in self._orphaned_shared)
+            self._orphan_pattern = re.compile(rb"\ssi\s*=\s*[\"'](?:" + choices + rb")[\"']")
+
+    def _check_no_orphans(self, row: bytes | memoryview, number: int) -> None:
+        """Cells that share the formula of a cell we overwrote would be left without one."""
+        if self._orphan_pattern is None:
+            return
+        found = self._orphan_pattern.search(row)
+        if found is not None:
+            master = self._orphaned_shared[found.group(0).split(b"=")[1].strip(b"\"' ")]
+            raise SharedFormulaError(
+                f"writing {master} would break the shared formula it starts (still used in row "
+                f"{number}); clear or convert those formulas first")
 
     def rows(self) -> Iterator[bytes | memoryview]:
         view = memoryview(self.data)
@@ -145,10 +173,12 @@ class RowRewriter:
                 yield self._new_row(pending[next_pending])
                 next_pending += 1
             if next_pending < len(pending) and pending[next_pending] == number:
-                yield self._edited_row(self.data[start:end], number)
+                row = self._edited_row(self.data[start:end], number)
                 next_pending += 1
             else:
-                yield view[start:end]
+                row = view[start:end]
+            self._check_no_orphans(row, number)
+            yield row
             position = end
         for number in pending[next_pending:]:
             yield self._new_row(number)
@@ -192,7 +222,7 @@ class RowRewriter:
                 last = start
             if columns and columns[0] == column:
                 if CELL_FORMULA.search(inner, start, end):
-                    self.formulas_replaced.append(cell_name(number, column))
+                    self._formula_replaced(inner[start:end], number, column)
                 style = CELL_STYLE.search(attributes)
                 existing = int(style.group(1)) if style else 0
                 pieces += [inner[last:start], self._cell(number, columns.pop(0), existing, edits)]
@@ -246,7 +276,7 @@ class RowRewriter:
             if cell is None:
                 cell = _new_cell(row, cells, number, column)
             elif cell.find(main("f")) is not None:
-                self.formulas_replaced.append(cell_name(number, column))
+                self._formula_replaced(etree.tostring(cell), number, column)
             if edit.style is not None:  # before the value, so attributes stay in r, s, t order
                 style = edit.style(int(cell.get("s", "0")))
                 if style:

@@ -22,6 +22,7 @@ from workbook.safe_write import WorkbookWriteError
 from workbook.sheet_cells import (
     CellEdit,
     RowRewriter,
+    SharedFormulaError,
     StyleResolver,
     locate_rows,
     split_serialized_skeleton,
@@ -125,6 +126,8 @@ def _chunks(part_name: str, head: bytes, rewriter: RowRewriter,
     yield head
     try:
         yield from rewriter.rows()
+    except SharedFormulaError as error:
+        raise WorkbookWriteError(f"{part_name}: {error}") from error
     except (etree.XMLSyntaxError, ValueError, AttributeError) as error:
         raise WorkbookWriteError(f"cannot parse the rows of {part_name}: {error}") from error
     yield tail
