@@ -3,9 +3,12 @@
 Why not openpyxl or wolfxl: openpyxl rebuilds the whole package from its object model and
 drops what it does not model (sparklines, x14 data bars, chart styles, cached formula values,
 dynamic-array metadata, VBA unless asked, app properties; see the project's measured.md).
-wolfxl's modify mode keeps far more, but which parts it rewrites depends on the call path
-(`keep_vba=True` rewrote shared strings and other sheets). The bar here is stricter and easy
-to check: every zip member the plan does not need is copied as its original compressed bytes.
+wolfxl's modify mode keeps far more (checked on the test fixture: a one-cell edit changed only
+that sheet's part), but which parts it rewrites depends on the call path (`keep_vba=True`
+rewrote shared strings and other sheets), and the plan also needs recognisable, replaceable
+colour rules, a chart in a new sheet and 100k-row sheets without a tree in memory. The bar here
+is stricter and easy to check: every zip member the plan does not need is copied as its
+original compressed bytes.
 
 What changes, and only when needed:
 - each worksheet the plan writes into (cells streamed row by row, the rest of the sheet
@@ -124,7 +127,10 @@ class _PlanWriter:
         targets = {rel.id: rel.target for rel in self.workbook_rels if rel.type == REL_WORKSHEET}
         for sheet in self._sheet_elements():
             if sheet.get("name", "").casefold() == name.casefold():
-                return targets.get(sheet.get(f"{{{NS_DOC_REL}}}id"))
+                part = targets.get(sheet.get(f"{{{NS_DOC_REL}}}id"))
+                if part is None:
+                    raise WorkbookWriteError(f"sheet {name!r} is not a worksheet (a chart sheet?)")
+                return part
         return None
 
     # -- owned sheets --------------------------------------------------------------------
