@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -331,9 +332,21 @@ async def _plain(send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
+def _no_pyodide() -> None:
+    """xlwings checks every cell of every argument for Pyodide's JsNull by trying
+    `from pyodide.ffi import JsNull`; off Wasm that import fails after a search of sys.path, per
+    cell (measured: 10,000 cells 1.5 s -> 0.16 s, a scalar call 0.8 -> 0.12 ms). A None entry in
+    sys.modules makes the import fail at once, with the same result (no JsNull here)."""
+    try:
+        import pyodide  # noqa: F401  (only present inside Pyodide)
+    except ImportError:
+        sys.modules["pyodide"] = None
+
+
 def create_app(overrides: dict[str, str] | None = None):
     """Configure the environment, import xlwings Server and return the guarded ASGI app."""
     configure(overrides)
+    _no_pyodide()
     from xlwings_server.config import settings
     from xlwings_server.main import main_app
 
