@@ -345,6 +345,24 @@ def summary_message(plan: WorkbookPlan) -> str:
 # --- the three scripts -------------------------------------------------------------------------
 
 
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors that describe the workbook or its rules (no KPI table, a bad "KPI Rules" sheet)."""
+    errors: list[type[BaseException]] = []
+    try:
+        from workbook.detect import LayoutError
+
+        errors.append(LayoutError)
+    except ImportError:
+        pass
+    try:
+        from kpi_rules import RulesError
+
+        errors.append(RulesError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 200 else text[:197] + "..."
@@ -369,7 +387,10 @@ def run_script(book, part: str, planner: Planner | None = None) -> Applied | Non
         book.app.alert(f"KPI add-in is not fully installed: {_one_line(exc)}.", title=ALERT_TITLE)
         return None
     except Exception as exc:  # the user sees one line, the log keeps the traceback
-        logger.exception("KPI %s failed", part)
+        if isinstance(exc, _user_errors()):  # the workbook's or the rules' fault: no traceback
+            logger.warning("KPI %s: %s", part, _one_line(exc))
+        else:
+            logger.exception("KPI %s failed", part)
         book.app.alert(f"Could not {part} the KPIs: {_one_line(exc)}", title=ALERT_TITLE)
         return None
     book.app.alert(message, title=ALERT_TITLE)

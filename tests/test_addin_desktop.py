@@ -90,3 +90,15 @@ def test_argument_help_is_set_for_the_function_wizard(udfs_module):
         assert xlfunc["ret"]["doc"].strip()
     polarity = module.KPI_STATUS.__xlfunc__["argmap"]["polarity"]["doc"]
     assert "bigger is better" in polarity.lower()
+
+
+def test_run_main_refreshes_the_given_book(tmp_path):
+    import xlwings as xw
+
+    from tests.addin_support import book_json, grids_from_xlsx, make_kpi_workbook
+
+    book = xw.Book(json=book_json(grids_from_xlsx(make_kpi_workbook(tmp_path / "k.xlsx"))))
+    desktop_udfs.main(book)
+    actions = book.json()["actions"]
+    assert actions[-1]["func"] == "alert"
+    assert actions[-1]["args"][0].startswith("Refreshed 6 indicators")
