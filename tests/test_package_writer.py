@@ -13,6 +13,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from tests.xlsx_fixture import KPI_SHEET, LABELS, build_fixture, realistic_plan
@@ -447,3 +449,20 @@ def test_breaking_a_shared_formula_is_refused(tmp_path):
     with pytest.raises(WorkbookWriteError, match="writing B1 would break the shared formula"):
         apply_plan(source, target, WorkbookPlan(blocks=[CellBlock("KPIs", 1, 2, (("a",),))]))
     assert not target.exists()
+
+
+# -- any text round-trips as text ----------------------------------------------------------------
+PRINTABLE_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff",
+                           whitelist_characters="\t\n\r"),
+    max_size=40)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(PRINTABLE_TEXT.filter(lambda t: t != ""), min_size=1, max_size=5))
+def test_any_text_is_read_back_unchanged(fixture_book, tmp_path, texts):
+    target = tmp_path / "text.xlsm"
+    plan = WorkbookPlan(blocks=[CellBlock(KPI_SHEET, 2, 9, tuple((t,) for t in texts))])
+    apply_plan(fixture_book, target, plan)
+    sheet = openpyxl.load_workbook(target)[KPI_SHEET]
+    assert [sheet.cell(row, 9).value for row in range(2, 2 + len(texts))] == texts
