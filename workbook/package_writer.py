@@ -51,7 +51,7 @@ from workbook.owned_sheets import chart_xml, drawing_xml, worksheet_xml
 from workbook.safe_write import WorkbookWriteError, atomic_write
 from workbook.styles_part import StyleBook
 from workbook.worksheet_part import SheetEdits, rewrite_worksheet
-from workbook.xlsx_parts import Package, Relationship, free_relationship_id
+from workbook.xlsx_parts import Package, Relationship, free_relationship_id, rels_part_for
 
 __all__ = ["WorkbookWriteError", "apply_plan"]
 
@@ -171,7 +171,7 @@ class _PlanWriter:
                     continue
                 if self.package.exists(rel.target) and rel.target != part:
                     pending.append(rel.target)
-            rels_part = _rels_of(current)
+            rels_part = rels_part_for(current)
             if self.package.exists(rels_part):
                 self.package.delete(rels_part)
             if current != part:
@@ -179,10 +179,10 @@ class _PlanWriter:
 
     def _targets_outside(self, part: str) -> set[str]:
         """Parts referred to by relationship files other than `part`'s own subtree."""
-        own = {_rels_of(part)}
+        own = {rels_part_for(part)}
         for rel in self.package.relationships(part):
             if not rel.external:
-                own.add(_rels_of(rel.target))
+                own.add(rels_part_for(rel.target))
         targets: set[str] = set()
         for name in self.package.names():
             if name.endswith(".rels") and name not in own:
@@ -221,11 +221,6 @@ class _PlanWriter:
                 self.package.delete(rel.target)
         if chains:
             self.workbook_changed = True
-
-
-def _rels_of(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", f"{name}.rels")
 
 
 def _source_of_rels(rels_part: str) -> str:
