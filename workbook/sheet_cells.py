@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, Protocol
 from lxml import etree
 
 from workbook.blocks import cell_name, column_index, column_letter
-from workbook.ooxml import main, parse_part
+from workbook.ooxml import main
 
 ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b")
 ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row\s*>")
@@ -412,10 +412,3 @@ def _number_text(value: Any, number: float) -> str:
     if isinstance(value, int) or (number.is_integer() and abs(number) < 1e15):
         return str(int(number))
     return repr(number)
-
-
-def iter_cell_values(part: bytes) -> Iterator[tuple[str, etree._Element]]:
-    """(reference, <c> element) for every cell of a (small) worksheet part: used by tests."""
-    root = parse_part(part, "worksheet")
-    for cell in root.iter(main("c")):
-        yield cell.get("r"), cell

@@ -228,8 +228,3 @@ def text_length(value: object) -> int:
     if isinstance(value, str):
         return len(value)
     return 8 if value is not None else 0
-
-
-def parse_worksheet(data: bytes, part_name: str) -> etree._Element:
-    """The whole part as a tree: only for small sheets and tests."""
-    return parse_part(data, part_name)
