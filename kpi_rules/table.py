@@ -41,6 +41,8 @@ def _flag(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame:
         return np.zeros(len(frame), dtype=bool)
     values = frame[name]
+    if values.dtype == bool:
+        return values.to_numpy(dtype=bool, copy=True)
     return values.astype(object).where(values.notna(), False).astype(bool).to_numpy()
 
 

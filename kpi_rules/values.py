@@ -85,7 +85,10 @@ def parse_value(value) -> ParsedValue:
     if isinstance(value, (bool, np.bool_)):
         return _NOT_A_NUMBER[KIND_TEXT]
     if isinstance(value, (int, float, np.integer, np.floating)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float range
+            return _NOT_A_NUMBER[KIND_TEXT]
         if math.isnan(number):
             return _NOT_A_NUMBER[KIND_BLANK]
         if math.isinf(number):
@@ -128,11 +131,9 @@ def parse_number(value) -> float:
     return parse_value(value).number
 
 
-_NUMBER_TYPES = frozenset({float, int, np.float64, np.float32, np.float16, np.int64, np.int32,
-                           np.int16, np.int8, np.uint64, np.uint32, np.uint16, np.uint8})
-
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
+_NONE_TYPE = type(None)
 
 
 def parse_column(values) -> tuple[np.ndarray, np.ndarray]:
@@ -145,20 +146,50 @@ def parse_column(values) -> tuple[np.ndarray, np.ndarray]:
     objects = series.to_numpy(dtype=object)
     numbers = np.full(len(objects), np.nan)
     percent = np.zeros(len(objects), dtype=bool)
-    type_codes, types = pd.factorize(_TYPE_OF(objects))  # type() per cell, at C speed
-    is_plain_number = np.array([t in _NUMBER_TYPES for t in types], dtype=bool)[type_codes]
+    types = _TYPE_OF(objects)  # type() per cell, at C speed
+    is_plain_number = (types == float) | (types == int)  # exact types: a bool is not a number
     if is_plain_number.any():
-        numbers[is_plain_number] = objects[is_plain_number].astype(np.float64)
+        try:
+            numbers[is_plain_number] = objects[is_plain_number].astype(np.float64)
+        except OverflowError:  # an int beyond float range: read it cell by cell below
+            is_plain_number = types == float
+            numbers[is_plain_number] = objects[is_plain_number].astype(np.float64)
         numbers[~np.isfinite(numbers)] = np.nan
-    rest = np.flatnonzero(~is_plain_number)
-    if len(rest):
-        codes, uniques = pd.factorize(pd.Series(objects[rest], dtype=object), use_na_sentinel=True)
-        parsed = [parse_value(u) for u in uniques]
-        unique_numbers = np.array([p.number for p in parsed] + [np.nan])
-        unique_percent = np.array([p.percent for p in parsed] + [False])
-        numbers[rest] = unique_numbers[codes]
-        percent[rest] = unique_percent[codes]
+    is_text = types == str
+    texts = np.flatnonzero(is_text)
+    if len(texts):  # each distinct text is read once
+        codes, uniques = pd.factorize(objects[texts])
+        parsed = [_parse_unique(u) for u in uniques]
+        unique_numbers = np.fromiter((p[0] for p in parsed), dtype=np.float64, count=len(parsed))
+        unique_percent = np.fromiter((p[1] for p in parsed), dtype=bool, count=len(parsed))
+        numbers[texts] = unique_numbers[codes]
+        percent[texts] = unique_percent[codes]
+    # Anything else (TRUE/FALSE, numpy scalars, Decimal, dates) is rare: one by one.
+    for i in np.flatnonzero(~(is_plain_number | is_text | (types == _NONE_TYPE))):
+        numbers[i], percent[i] = _parse_unique(objects[i])
     return numbers, percent
+
+
+# The common texts ("31,243", "87.5%", " 12 ") read without the full parser. Anything this
+# pattern does not take (markers, signs with spaces, currency, accounting brackets, non-ASCII
+# digits or spaces) goes to parse_value; the property tests check that both agree.
+_PLAIN_NUMBER_TEXT = re.compile(
+    r"[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?[ \t]*%?",
+    re.ASCII,
+)
+
+
+def _parse_unique(value) -> tuple[float, bool]:
+    """(number, written as a percentage) for one distinct cell value; same as parse_value."""
+    if isinstance(value, str):
+        text = value.strip()
+        if _PLAIN_NUMBER_TEXT.fullmatch(text):
+            percent = text.endswith("%")
+            number = float((text[:-1] if percent else text).replace(",", ""))
+            if math.isfinite(number):
+                return (number / 100.0, True) if percent else (number, False)
+    parsed = parse_value(value)
+    return parsed.number, parsed.percent
 
 
 def parse_polarity(value) -> str | None:

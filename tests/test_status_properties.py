@@ -11,6 +11,8 @@
    (on: gap >= 0, within: |gap| <= band, off: beyond) computed in exact integer arithmetic.
 4. The vectorised evaluate() equals the one-indicator functions row by row (status, variance,
    variance %, trend) on random tables with markers, text percentages, None and NaN.
+5. The column reader (parse_column, with its fast path for common texts) equals parse_value
+   cell by cell, on arbitrary number-like text, numbers, booleans, NaN and infinities.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpi_rules import evaluate, favourable, status, trend, variance, variance_pct
+from kpi_rules import (
+    evaluate,
+    favourable,
+    parse_column,
+    parse_value,
+    status,
+    trend,
+    variance,
+    variance_pct,
+)
 
 RANK = {"off": 0, "within": 1, "on": 2}
 PROFILE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -205,3 +216,20 @@ def test_evaluate_on_numeric_columns_equals_the_one_indicator_functions(rows):
     frame = pd.DataFrame(rows)
     assert frame["actual"].dtype == np.float64  # the numeric fast path of parse_column
     _check_rows(rows, frame)
+
+
+# 5. The column reader equals the cell reader ------------------------------------------------
+
+numeric_text = st.text(alphabet="0123456789,.%-+eE ()£\u2212\u00a0\u0663x", max_size=12)
+any_cell = st.one_of(numeric_text, cell_values, st.booleans(), st.integers(),
+                     st.floats(allow_nan=True, allow_infinity=True))  # fmt: skip
+
+
+@PROFILE
+@given(cells=st.lists(any_cell, min_size=1, max_size=30))
+def test_parse_column_equals_parse_value(cells):
+    numbers, percent = parse_column(pd.Series(cells, dtype=object))
+    for cell, number, is_percent in zip(cells, numbers, percent):
+        parsed = parse_value(cell)
+        assert (math.isnan(number) and math.isnan(parsed.number)) or number == parsed.number, cell
+        assert bool(is_percent) is parsed.percent, cell
