@@ -17,13 +17,13 @@ def add_arguments(parser):
 def run(args) -> int:
     def show_one(result: BookResult) -> None:
         if args.json:
-            print(json.dumps(summary_document(result), ensure_ascii=False, indent=1))
+            print(json.dumps(summary_document(result), ensure_ascii=False))
         else:
             print(summary_text(result.check))
 
     def show_many(results: list[BookResult]) -> None:
         if args.json:
-            print(json.dumps([summary_document(r) for r in results], ensure_ascii=False, indent=1))
+            print(json.dumps([summary_document(r) for r in results], ensure_ascii=False))
         else:
             for result in results:
                 print(book_line(result))

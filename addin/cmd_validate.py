@@ -18,14 +18,14 @@ def add_arguments(parser):
 def run(args) -> int:
     def show_one(result: BookResult) -> None:
         if args.json:
-            print(json.dumps(result.check.to_json(), ensure_ascii=False, indent=1))
+            print(json.dumps(result.check.to_json(), ensure_ascii=False))
         else:
             print(validate_text(result.check))
 
     def show_many(results: list[BookResult]) -> None:
         if args.json:
             documents = [_document(result) for result in results]
-            print(json.dumps(documents, ensure_ascii=False, indent=1))
+            print(json.dumps(documents, ensure_ascii=False))
         else:
             for result in results:
                 print(book_line(result))

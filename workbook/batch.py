@@ -83,11 +83,19 @@ def run_books(
         for result in results:
             if result.error:
                 print(f"kpi: {result.path}: {result.error}", file=sys.stderr)
-        show_many(results)
-        return max(result.exit_code for result in results)
+        return _shown(path, show_many, results) or max(result.exit_code for result in results)
     result = check_one(path, rules_path)
     if result.error:
         print(f"kpi: {path}: {result.error}", file=sys.stderr)
         return EXIT_FAILED
-    show_one(result)
-    return result.exit_code
+    return _shown(path, show_one, result) or result.exit_code
+
+
+def _shown(path: Path, show: Callable, what) -> int | None:
+    """Print the result; EXIT_FAILED (and one line) if even that goes wrong, else None."""
+    try:
+        show(what)
+    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+        print(f"kpi: {path}: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return EXIT_FAILED
+    return None

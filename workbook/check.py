@@ -238,25 +238,37 @@ def _concat_findings(frames: list[pd.DataFrame]) -> pd.DataFrame:
 # --- JSON ------------------------------------------------------------------------------------
 
 def _records(frame: pd.DataFrame, names, source: dict[str, str]) -> list[dict]:
-    columns = {name: frame[source.get(name, name)].tolist() if source.get(name, name) in frame
-               else [None] * len(frame) for name in names}  # fmt: skip
-    cleaned = {name: [_json_value(value) for value in values] for name, values in columns.items()}
-    if "reference" in cleaned:
-        cleaned["reference"] = [_reference_text(value) for value in cleaned["reference"]]
-    return [dict(zip(names, row)) for row in zip(*(cleaned[name] for name in names))]
+    columns = [_json_column(frame, source.get(name, name)) for name in names]
+    if "reference" in names:
+        index = list(names).index("reference")
+        columns[index] = [_reference_text(value) for value in columns[index]]
+    return [dict(zip(names, row)) for row in zip(*columns)]
+
+
+def _json_column(frame: pd.DataFrame, name: str) -> list:
+    """Plain Python values for json: NaN/NA -> None, numpy scalars -> int/float/bool."""
+    if name not in frame:
+        return [None] * len(frame)
+    series = frame[name]
+    values = np.array(series.to_numpy(dtype=object), dtype=object)  # floats: Python floats
+    missing = np.array(pd.isna(series), dtype=bool)
+    if series.dtype.kind == "f":
+        missing = missing | np.isinf(series.to_numpy(dtype=float))
+    values[missing] = None
+    if series.dtype.kind == "O":
+        return [_json_value(value) for value in values]
+    return values.tolist()
 
 
 def _json_value(value):
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) or math.isinf(value) else float(value)
-    if isinstance(value, (int, str)):
+    if value is None or isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if not math.isfinite(value) else float(value)
     return str(value)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from workbook.blocks import column_index, column_letter
 from workbook.grid import Grid, TableRange, is_blank
@@ -78,6 +79,7 @@ QUARTER_RE = re.compile(r"\b(?:q|qtr|quarter)\s*([1-4])\b")
 YEAR_RE = re.compile(r"\b(20\d{2})(?:\s*[/-]\s*\d{2,4})?\b")
 
 
+@lru_cache(maxsize=4096)
 def role_scores(text: str) -> dict[str, float]:
     """How well one header text fits each role (0 = not at all); a header may fit several."""
     name = normalise(text)
@@ -259,42 +261,57 @@ def _looks_like_header(columns: dict[str, int]) -> bool:
 
 # --- data rows and sections ------------------------------------------------------------------
 
-def _row_cells(grid: Grid, row: int, first: int, last: int) -> dict[int, object]:
-    """Non-blank cells of one row between two columns (sliced directly: this runs per row)."""
-    cells = grid.values[row - 1][first - 1 : last]
-    return {
-        first + offset: value
-        for offset, value in enumerate(cells)
-        if value is not None and value != "" and not (isinstance(value, str) and not value.strip())
-    }
+def _at(cells: list, index: int):
+    return cells[index] if 0 <= index < len(cells) else None
+
+
+def _blank_between(cells: list, start: int, stop: int) -> bool:
+    """No value in cells[start:stop] (0-based); stops at the first value, as most rows have one."""
+    for value in cells[start:stop]:
+        if value is not None and value != "" and not (isinstance(value, str) and not value.strip()):
+            return False
+    return True
 
 
 def _data_rows(grid: Grid, layout: TableLayout, span: tuple[int, int], limit: int) -> None:
-    """Fill layout.sections with the data rows between the header and `limit` (inclusive)."""
+    """Fill layout.sections with the data rows between the header and `limit` (inclusive).
+
+    A text alone in the table's first column is a section row (unless it starts with a
+    reference, when references are embedded); a row with a reference or indicator is data.
+    """
     from kpi_rules import split_reference
 
-    first_column = span[0]
-    label_column = layout.columns.get("reference", layout.columns["indicator"])
-    candidates = []
-    for row in range(layout.header_row + 1, limit + 1):
-        cells = _row_cells(grid, row, *span)
-        if cells:
-            candidates.append((row, cells))
-    indicator_column = layout.columns["indicator"]
+    first, stop = span[0] - 1, span[1]
+    label = layout.columns.get("reference", layout.columns["indicator"]) - 1
+    indicator = layout.columns["indicator"] - 1
+    rows = grid.values[layout.header_row : limit]
     if "reference" not in layout.columns:
-        texts = [cells.get(indicator_column) for _, cells in candidates]
-        texts = [text for text in texts if isinstance(text, str)]
-        with_reference = sum(1 for text in texts if split_reference(text)[0])
-        layout.reference_in_indicator = bool(texts) and with_reference * 2 >= len(texts)
-    section = _first_section(grid, layout, indicator_column)
-    for row, cells in candidates:
-        if _is_section_row(cells, first_column, layout, split_reference):
-            section = " ".join(str(next(iter(cells.values()))).split())
-        elif not is_blank(cells.get(label_column)) or not is_blank(cells.get(indicator_column)):
-            layout.sections[row] = section
+        layout.reference_in_indicator = _references_embedded(rows, indicator, split_reference)
+    section = _first_section(grid, layout, indicator + 1)
+    for number, cells in enumerate(rows, start=layout.header_row + 1):
+        head = _at(cells, first)
+        alone = isinstance(head, str) and head.strip() and _blank_between(cells, first + 1, stop)
+        if alone and not (layout.reference_in_indicator and split_reference(head)[0]):
+            section = " ".join(head.split())
+            continue
+        if not is_blank(_at(cells, label)) or not is_blank(_at(cells, indicator)):
+            layout.sections[number] = section
     if layout.sections:
         layout.first_row = min(layout.sections)
         layout.last_row = max(layout.sections)
+
+
+def _references_embedded(rows: list[list], indicator: int, split_reference, sample=200) -> bool:
+    """Do most indicator texts start with a reference code ("CSP 01. % Calls ...")?"""
+    texts = []
+    for cells in rows:
+        value = _at(cells, indicator)
+        if isinstance(value, str) and value.strip():
+            texts.append(value)
+            if len(texts) >= sample:
+                break
+    with_reference = sum(1 for text in texts if split_reference(text)[0])
+    return bool(texts) and with_reference * 2 >= len(texts)
 
 
 def _first_section(grid: Grid, layout: TableLayout, indicator_column: int) -> str | None:
@@ -304,15 +321,6 @@ def _first_section(grid: Grid, layout: TableLayout, indicator_column: int) -> st
         value = grid.cell(layout.header_row, indicator_column)
         return " ".join(value.split()) if isinstance(value, str) else None
     return None
-
-
-def _is_section_row(cells: dict, first_column: int, layout: TableLayout, split_reference) -> bool:
-    if len(cells) != 1:
-        return False
-    column, value = next(iter(cells.items()))
-    if not isinstance(value, str) or column > min(first_column, min(layout.columns.values())):
-        return False
-    return not (layout.reference_in_indicator and split_reference(value)[0])
 
 
 # --- whole sheets ------------------------------------------------------------------------------
@@ -351,13 +359,26 @@ def _auto_headers(grid: Grid) -> list[tuple[int, _HeaderMatch, TableRange | None
 
 # Every header names a figure column; rows without any of these words are skipped cheaply.
 FIGURE_WORDS_RE = re.compile(
-    r"target|actual|outturn|result|value|current|latest|quarter|qtr|\bq[1-4]\b|previous|last"
+    r"\b(?:targets?|actuals?|outturns?|results?|values?|current|latest|quarter|qtr|q[1-4]"
+    r"|previous|last)\b"
 )
 
 
 def _may_be_header(cells: list) -> bool:
-    texts = [value for value in cells if isinstance(value, str) and value]
-    return len(texts) >= 2 and bool(FIGURE_WORDS_RE.search(" ".join(texts).lower()))
+    """A cheap test run on every row: a header is text, and names at least one figure column."""
+    texts = []
+    numbers = 0
+    for value in cells:
+        if type(value) is str:
+            if value:
+                texts.append(value)
+        elif type(value) in (float, int):
+            numbers += 1
+            if numbers > 1:
+                return False
+    if len(texts) < 2:
+        return False
+    return bool(FIGURE_WORDS_RE.search(" ".join(texts).lower()))
 
 
 def _list_object_at(grid: Grid, header_row: int) -> TableRange | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 import python_calamine
@@ -64,7 +65,7 @@ class Grid:
     def height(self) -> int:
         return len(self.values)
 
-    @property
+    @cached_property
     def width(self) -> int:
         return max((len(row) for row in self.values), default=0)
 
