@@ -174,8 +174,10 @@ def _duplicates(frame: pd.DataFrame) -> np.ndarray:
     """Second and later rows with one reference in one table and section."""
     if "reference" not in frame:
         return np.zeros(len(frame), dtype=bool)
-    keys = pd.Series([reference_key(r) if isinstance(r, (str, int, float)) and not pd.isna(r)
-                      else "" for r in frame["reference"]], index=frame.index)  # fmt: skip
+    codes, uniques = pd.factorize(frame["reference"], use_na_sentinel=True)
+    unique_keys = np.array([reference_key(r) if isinstance(r, (str, int, float)) else ""
+                            for r in uniques] + [""], dtype=object)  # fmt: skip
+    keys = pd.Series(unique_keys[codes], index=frame.index)
     group = [keys]
     for scope in ("sheet", "table", "section"):
         if scope in frame:

@@ -82,13 +82,15 @@ def unit_mismatches(
     target: np.ndarray,
     actual_percent: np.ndarray,
     target_percent: np.ndarray,
-    percent_indicator: np.ndarray,
+    percent_indicator,
 ) -> np.ndarray:
     """Actual and target on different scales (0.35 against 35): reported, never guessed.
 
     - One side written as a percentage (a fraction), the other a plain number well above it:
       "35%" against 35.
     - Neither marked but the indicator is a percentage: 0.35 against 35.
+
+    `percent_indicator` is a boolean per row, or a function of row positions giving them.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         a, t = np.abs(actual), np.abs(target)
@@ -97,9 +99,14 @@ def unit_mismatches(
         one_marked = actual_percent != target_percent
         mixed = one_marked & (plain > 1.5) & (plain >= 10 * fraction)
         small, large = np.minimum(a, t), np.maximum(a, t)
-        unmarked = (~actual_percent & ~target_percent & percent_indicator
+        unmarked = (~actual_percent & ~target_percent
                     & (small > 0) & (small <= 1.5) & (large > 1.5) & (large >= 20 * small))  # fmt: skip
         both = np.isfinite(actual) & np.isfinite(target)
+    if callable(percent_indicator):  # names looked at only where they matter
+        rows = np.flatnonzero(unmarked)
+        unmarked[rows] = percent_indicator(rows)
+    else:
+        unmarked &= percent_indicator
     return both & (mixed | unmarked)
 
 

@@ -132,7 +132,13 @@ def evaluate(frame: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
     known = polarity != None  # element-wise
     bigger = polarity == "bigger"
 
-    percent_indicator = _percent_indicators(_column(frame, "indicator"))
+    names = frame["indicator"].to_numpy(dtype=object) if "indicator" in frame else None
+
+    def percent_indicator(rows: np.ndarray) -> np.ndarray:
+        if names is None or not len(rows):
+            return np.zeros(len(rows), dtype=bool)
+        return _percent_indicators(pd.Series(names[rows], dtype=object))
+
     mismatch = unit_mismatches(actual, target, actual_pct, target_pct, percent_indicator)
     scales_differ = unit_mismatches(actual, previous, actual_pct, previous_pct, percent_indicator)
     codes = status_codes(actual, target, known & ~mismatch, bigger, tolerance, points)
@@ -153,7 +159,9 @@ def evaluate(frame: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
     out["variance"], out["variance_pct"] = raw, pct
     out["favourable"] = _pick([True, False, False, None], codes, out.index)
     out["trend"] = _pick(TRENDS, trends, out.index)
-    out["typed_status"] = _objects(_typed_statuses(_column(frame, "status_typed"), rules), out.index)
+    typed = (_typed_statuses(frame["status_typed"], rules) if "status_typed" in frame
+             else np.full(len(frame), None, dtype=object))  # fmt: skip
+    out["typed_status"] = _objects(typed, out.index)
     return out
 
 
