@@ -147,26 +147,30 @@ def parse_column(values) -> tuple[np.ndarray, np.ndarray]:
     numbers = np.full(len(objects), np.nan)
     percent = np.zeros(len(objects), dtype=bool)
     types = _TYPE_OF(objects)  # type() per cell, at C speed
-    is_plain_number = (types == float) | (types == int)  # exact types: a bool is not a number
-    if is_plain_number.any():
+    is_float = types == float
+    numbers[is_float] = objects[is_float].astype(np.float64)
+    others = np.flatnonzero(~is_float)  # usually a minority: look at their types only
+    if len(others):
+        other_types = types[others]
+        ints = others[other_types == int]  # exact type: a bool is not a number
         try:
-            numbers[is_plain_number] = objects[is_plain_number].astype(np.float64)
-        except OverflowError:  # an int beyond float range: read it cell by cell below
-            is_plain_number = types == float
-            numbers[is_plain_number] = objects[is_plain_number].astype(np.float64)
-        numbers[~np.isfinite(numbers)] = np.nan
-    is_text = types == str
-    texts = np.flatnonzero(is_text)
-    if len(texts):  # each distinct text is read once
-        codes, uniques = pd.factorize(objects[texts])
-        parsed = [_parse_unique(u) for u in uniques]
-        unique_numbers = np.fromiter((p[0] for p in parsed), dtype=np.float64, count=len(parsed))
-        unique_percent = np.fromiter((p[1] for p in parsed), dtype=bool, count=len(parsed))
-        numbers[texts] = unique_numbers[codes]
-        percent[texts] = unique_percent[codes]
-    # Anything else (TRUE/FALSE, numpy scalars, Decimal, dates) is rare: one by one.
-    for i in np.flatnonzero(~(is_plain_number | is_text | (types == _NONE_TYPE))):
-        numbers[i], percent[i] = _parse_unique(objects[i])
+            numbers[ints] = objects[ints].astype(np.float64)
+        except OverflowError:  # an int beyond float range is no figure
+            numbers[ints] = [_parse_unique(objects[i])[0] for i in ints]
+        is_text = other_types == str
+        texts = others[is_text]
+        if len(texts):  # each distinct text is read once
+            codes, uniques = pd.factorize(objects[texts])
+            parsed = [_parse_unique(u) for u in uniques]
+            unique_numbers = np.fromiter((p[0] for p in parsed), np.float64, count=len(parsed))
+            unique_percent = np.fromiter((p[1] for p in parsed), bool, count=len(parsed))
+            numbers[texts] = unique_numbers[codes]
+            percent[texts] = unique_percent[codes]
+        # Anything else (TRUE/FALSE, numpy scalars, Decimal, dates) is rare: one by one.
+        rare = others[~is_text & (other_types != int) & (other_types != _NONE_TYPE)]
+        for i in rare:
+            numbers[i], percent[i] = _parse_unique(objects[i])
+    numbers[~np.isfinite(numbers)] = np.nan
     return numbers, percent
 
 
