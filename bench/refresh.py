@@ -6,10 +6,9 @@ peak memory (ru_maxrss). Prints seconds, MB and our/openpyxl ratios.
 
     python bench/refresh.py [--sizes 1000,10000,100000] [--repeats 3]
 
-"ours" is one function, `refresh_ours`: today it reads the book with python-calamine, builds a
-realistic plan (status / variance / variance % / trend columns, four colour rules, the two
-product sheets) and calls `workbook.package_writer.apply_plan`. Once `addin/cmd_refresh.py`
-is built, point it at the real `kpi refresh` instead.
+"ours" is the real `kpi refresh BOOK -o OUT` in-process: read (calamine), find the table,
+evaluate, list findings, plan, and write the copy (status / variance / variance % / trend
+columns, four colour rules, the "KPI Validation" and "KPI Summary" sheets).
 """
 
 from __future__ import annotations
@@ -30,10 +29,6 @@ sys.path.insert(0, str(ROOT))
 HEADERS = ["Reference", "Performance Indicator", "Measure Description", "Polarity",
            "Reporting Frequency", "Q4 Outturn", "Annual Target", "Quarterly Target", "Q1",
            "Commentary"]
-TARGET_COLUMN, ACTUAL_COLUMN, PREVIOUS_COLUMN, POLARITY_COLUMN = 7, 8, 5, 3  # 0-based
-LABELS = {"on": "On target or better", "within": "Within 10% of target",
-          "off": "More than 10% off target", "none": "Not assessed"}
-COLOURS = {"on": "#00B050", "within": "#FFC000", "off": "#FF0000", "none": "#BFBFBF"}
 SHEET = "Supporting KPIs"
 
 
@@ -69,68 +64,15 @@ def openpyxl_load_save(book: Path, out: Path) -> None:
 
 
 def refresh_ours(book: Path, out: Path) -> None:
-    """The step to switch to the real `kpi refresh` once addin/cmd_refresh.py exists."""
-    from workbook.package_writer import apply_plan
+    """The real `kpi refresh BOOK -o OUT`: read, check, plan, write (its report goes to stderr)."""
+    import contextlib
 
-    apply_plan(book, out, build_bench_plan(book))
+    from addin.cli import main as kpi
 
-
-def build_bench_plan(book: Path):
-    from python_calamine import CalamineWorkbook
-
-    from workbook.blocks import (
-        CellBlock,
-        ChartSpec,
-        ColourRun,
-        Hyperlink,
-        SheetContent,
-        StatusColourRule,
-        WorkbookPlan,
-    )
-
-    rows = CalamineWorkbook.from_path(str(book)).get_sheet_by_name(SHEET).to_python()[1:]
-    results = [_assess(row) for row in rows]
-    top, bottom, left = 2, len(rows) + 1, len(HEADERS) + 1
-    columns = list(zip(*results)) if results else [(), (), (), ()]
-    blocks = [CellBlock(SHEET, 1, left, (("Status", "Variance", "Variance %", "Trend"),), bold=True)]
-    for offset, values in enumerate(columns):
-        blocks.append(CellBlock(SHEET, top, left + offset, tuple((v,) for v in values),
-                                number_format="0.0%" if offset == 2 else None))
-    rules = [StatusColourRule(SHEET, top, left, bottom, left, LABELS[s], s, COLOURS[s])
-             for s in LABELS]
-    off_rows = [index for index, result in enumerate(results, start=top) if result[0] == LABELS["off"]]
-    findings = [[SHEET, f"J{row}", f"KPI {row - 1:06d}", "missing_commentary", "error",
-                 "Off target and no commentary"] for row in off_rows[:1000]]
-    counts = [sum(1 for r in results if r[0] == LABELS[s]) for s in LABELS]
-    validation = SheetContent("KPI Validation", [["Sheet", "Cell", "Reference", "Code", "Severity",
-                                                  "Message"]] + findings,
-                              column_widths={6: 50},
-                              hyperlinks=[Hyperlink(i, 2, f"'{SHEET}'!{f[1]}")
-                                          for i, f in enumerate(findings, start=2)])
-    summary = SheetContent("KPI Summary", [["Table", *LABELS.values()], [SHEET, *counts]],
-                           fills=[ColourRun("KPI Summary", 1, c, 1, s, COLOURS[s])
-                                  for c, s in enumerate(LABELS, start=2)],
-                           chart=ChartSpec("Indicators by status", (1, 2, 1, 5),
-                                           [(SHEET, (2, 2, 2, 5), "#4472C4")]))
-    return WorkbookPlan(blocks=blocks, colour_rules=rules, sheets=[validation, summary])
-
-
-def _assess(row) -> tuple:
-    actual, target, previous = row[ACTUAL_COLUMN], row[TARGET_COLUMN], row[PREVIOUS_COLUMN]
-    if not all(isinstance(v, (int, float)) for v in (actual, target, previous)):
-        return LABELS["none"], None, None, None
-    bigger = row[POLARITY_COLUMN] == "Bigger"
-    gap = actual - target if bigger else target - actual
-    if gap >= 0:
-        status = "on"
-    elif abs(gap) <= 0.1 * abs(target) * (1 + 1e-9):
-        status = "within"
-    else:
-        status = "off"
-    change = (actual - previous) if bigger else (previous - actual)
-    trend = "↑ Improving" if change > 0 else "↓ Worsening" if change < 0 else "→ No change"
-    variance_pct = (actual - target) / abs(target) if target else None
-    return LABELS[status], actual - target, variance_pct, trend
+    with contextlib.redirect_stdout(sys.stderr):
+        code = kpi(["refresh", str(book), "-o", str(out)])
+    if code == 2:
+        raise SystemExit(f"kpi refresh failed on {book}")
 
 
 STEPS = {"openpyxl": openpyxl_load_save, "ours": refresh_ours}

@@ -41,9 +41,11 @@ def _plausible_code(ref: str) -> bool:
     return not letters or letters.isupper()
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")  # \w less "_" is exactly str.isalnum()
+
+
 def _alnum_fold(text: str) -> str:
-    normal = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in normal if ch.isalnum())
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
 def name_key(text) -> str:

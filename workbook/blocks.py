@@ -14,6 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 Value = Any  # str | float | int | bool | None
 
 
@@ -149,11 +152,10 @@ def cell_name(row: int, column: int) -> str:
 
 def runs(values: list[Any]) -> list[tuple[int, int, Any]]:
     """Runs of equal consecutive values as (offset, length, value)."""
-    out: list[tuple[int, int, Any]] = []
-    for offset, value in enumerate(values):
-        if out and out[-1][2] == value:
-            start, length, _ = out[-1]
-            out[-1] = (start, length + 1, value)
-        else:
-            out.append((offset, 1, value))
-    return out
+    if not len(values):
+        return []
+    values = list(values)
+    codes, _ = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    starts = np.flatnonzero(np.diff(codes, prepend=-2))
+    lengths = np.diff(starts, append=len(codes))
+    return [(int(start), int(length), values[start]) for start, length in zip(starts, lengths)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from kpi_rules import Rules
@@ -122,7 +123,10 @@ def _owned_columns(grid: Grid, layout: TableLayout, right: int) -> dict[str, int
 
 
 def _column_free(grid: Grid, layout: TableLayout, column: int) -> bool:
-    return all(_blank(grid.cell(row, column)) for row in range(layout.header_row, layout.last_row + 1))
+    if column > grid.width:
+        return True
+    rows = grid.values[layout.header_row - 1:layout.last_row]
+    return all(column > len(cells) or _blank(cells[column - 1]) for cells in rows)
 
 
 def _blank(value) -> bool:
@@ -131,67 +135,73 @@ def _blank(value) -> bool:
 
 def _plan_table(plan: WorkbookPlan, layout: TableLayout, rows: pd.DataFrame, grid: Grid,
                 rules: Rules) -> None:
-    values = _output_values(rows)
+    sheet_rows = rows["row"].to_numpy(dtype=np.int64)
     for output in output_columns(grid, layout):
         if output.owned:
             plan.blocks.append(CellBlock(layout.sheet, layout.header_row, output.column,
                                          ((OUTPUT_HEADERS[output.name],),), bold=True))
-        plan.blocks.extend(_column_blocks(layout, output, values[output.name], grid))
+        top = layout.header_row + 1 if output.owned else int(sheet_rows.min())
+        bottom = max(layout.last_row, int(sheet_rows.max())) if output.owned else int(sheet_rows.max())
+        column = np.full(bottom - top + 1, None, dtype=object)
+        column[sheet_rows - top] = _output_values(rows, output.name)
+        plan.blocks.extend(_column_blocks(layout, output, top, column, sheet_rows, grid))
         if output.name == "status":
             _plan_colours(plan, layout, output.column, rows, rules)
             if not output.owned:
                 plan.status_changes.extend(_status_changes(layout, output.column, rows, rules))
 
 
-def _output_values(rows: pd.DataFrame) -> dict[str, dict[int, object]]:
-    sheet_rows = rows["row"].astype(int).tolist()
-    return {
-        "status": dict(zip(sheet_rows, rows["label"])),
-        "variance": dict(zip(sheet_rows, map(_number, rows["variance"]))),
-        "variance_pct": dict(zip(sheet_rows, map(_number, rows["variance_pct"]))),
-        "trend": dict(zip(sheet_rows, (TREND_TEXT.get(t) for t in rows["trend"]))),
-    }
+def _output_values(rows: pd.DataFrame, name: str) -> np.ndarray:
+    if name == "status":
+        return rows["label"].to_numpy(dtype=object)
+    if name == "trend":
+        return rows["trend"].map(TREND_TEXT).astype(object).where(rows["trend"].notna(), None)\
+            .to_numpy(dtype=object)
+    return rounded(rows[name].to_numpy(dtype=float))
 
 
-def _number(value) -> float | None:
-    """Rounded to 12 significant digits so that 2.3 - 2.0 is written as 0.3."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return float(f"{value:.12g}")
+def rounded(values: np.ndarray) -> np.ndarray:
+    """Numbers rounded to 12 significant digits (2.3 - 2.0 is written 0.3), NaN as None."""
+    out = np.full(len(values), None, dtype=object)
+    finite = np.isfinite(values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        digits = 11 - np.floor(np.log10(np.abs(values)))
+    # Dividing a whole number by an exact power of ten rounds correctly; beyond 1e22 it is not exact.
+    scalable = finite & (values != 0) & (digits > 0) & (digits <= 22)
+    scale = np.power(10.0, np.where(scalable, digits, 0))
+    fixed = np.where(scalable, np.round(values * scale) / scale, values)
+    out[finite] = fixed[finite].tolist()
+    return out
 
 
-def _column_blocks(layout: TableLayout, output: _Output, by_row: dict[int, object],
-                   grid: Grid) -> list[CellBlock]:
+def _column_blocks(layout: TableLayout, output: _Output, top: int, values: np.ndarray,
+                   sheet_rows: np.ndarray, grid: Grid) -> list[CellBlock]:
     """One block per column; in a user's column, split where a non-indicator row has content."""
     number_format = {"variance": VARIANCE_FORMAT, "variance_pct": VARIANCE_PCT_FORMAT}.get(output.name)
-    top = layout.header_row + 1 if output.owned else min(by_row)
-    bottom = max(layout.last_row, max(by_row)) if output.owned else max(by_row)
-    blocks, current, start = [], [], top
-    for row in range(top, bottom + 1):
-        keep = row not in by_row and not output.owned and not _blank(grid.cell(row, output.column))
-        if keep:
-            if current:
-                blocks.append(current_block(layout.sheet, start, output.column, current, number_format))
-            current, start = [], row + 1
-            continue
-        current.append(by_row.get(row))
-    if current:
-        blocks.append(current_block(layout.sheet, start, output.column, current, number_format))
+    keep: list[int] = []  # offsets of rows whose content in a user's column must stay
+    if not output.owned:
+        others = np.setdiff1d(np.arange(top, top + len(values)), sheet_rows)
+        keep = [row - top for row in others.tolist() if not _blank(grid.cell(row, output.column))]
+    blocks, start = [], 0
+    for stop in [*keep, len(values)]:
+        if stop > start:
+            blocks.append(CellBlock(layout.sheet, top + start, output.column,
+                                    tuple(zip(values[start:stop].tolist())),
+                                    number_format=number_format))
+        start = stop + 1
     return blocks
-
-
-def current_block(sheet: str, top: int, column: int, values: list, number_format) -> CellBlock:
-    return CellBlock(sheet, top, column, tuple((v,) for v in values), number_format=number_format)
 
 
 def _plan_colours(plan: WorkbookPlan, layout: TableLayout, column: int, rows: pd.DataFrame,
                   rules: Rules) -> None:
-    top, bottom = int(rows["row"].min()), int(rows["row"].max())
+    sheet_rows = rows["row"].to_numpy(dtype=np.int64)
+    top, bottom = int(sheet_rows.min()), int(sheet_rows.max())
     for status in STATUS_CODES:
         plan.colour_rules.append(StatusColourRule(layout.sheet, top, column, bottom, column,
                                                   rules.label(status), status, rules.colour(status)))
-    statuses = dict(zip(rows["row"].astype(int), rows["status"]))
-    for offset, length, status in runs([statuses.get(r) for r in range(top, bottom + 1)]):
+    statuses = np.full(bottom - top + 1, None, dtype=object)
+    statuses[sheet_rows - top] = rows["status"].to_numpy(dtype=object)
+    for offset, length, status in runs(statuses.tolist()):
         if status is not None:
             plan.colour_runs.append(ColourRun(layout.sheet, top + offset, column, length, status,
                                               rules.colour(status)))
