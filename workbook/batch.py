@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,6 +96,9 @@ def _shown(path: Path, show: Callable, what) -> int | None:
     """Print the result; EXIT_FAILED (and one line) if even that goes wrong, else None."""
     try:
         show(what)
+    except BrokenPipeError:  # `kpi validate BOOK | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return None
     except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
         print(f"kpi: {path}: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
         return EXIT_FAILED

@@ -8,7 +8,9 @@ and kpi_rules.RulesError (a bad rules file).
 
 from __future__ import annotations
 
+import gc
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,9 +105,23 @@ class BookCheck:
 
 def check_book(path: str | Path, rules_path: str | Path | None = None) -> BookCheck:
     path = Path(path)
-    grids = read_grids(path)
-    rules = find_rules(path, rules_path, grids)
-    return check_grids(grids, rules, path.name)
+    with gc_paused():
+        grids = read_grids(path)
+        rules = find_rules(path, rules_path, grids)
+        return check_grids(grids, rules, path.name)
+
+
+@contextmanager
+def gc_paused():
+    """Reading a big sheet makes a million small objects and no reference cycles; the cyclic
+    collector would rescan them again and again (about a third of the read time at 100k rows)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def check_grids(grids: dict[str, Grid], rules: Rules, book_name: str) -> BookCheck:

@@ -459,7 +459,10 @@ def _is_letter(grid: Grid, text: str) -> bool:
         return False
     wanted = normalise(text)
     return not any(
-        isinstance(value, str) and normalise(value) == wanted for row in grid.values for value in row
+        isinstance(value, str) and normalise(value) == wanted
+        for row in grid.values
+        if _may_be_header(row)  # only header-like rows: this runs on every row of the sheet
+        for value in row
     )
 
 

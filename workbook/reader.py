@@ -27,10 +27,11 @@ def table_frame(grid: Grid, layout: TableLayout) -> pd.DataFrame:
         "row": rows,
         "section": [layout.sections[row] for row in rows],
     }
+    cells = [grid.values[row - 1] for row in rows]
     for role in ("reference", "indicator", "polarity", "actual", "target", "previous",
                  "commentary", "status"):  # fmt: skip
         column = layout.columns.get(role)
-        data[ROLE_TO_FRAME.get(role, role)] = _column_values(grid, rows, column)
+        data[ROLE_TO_FRAME.get(role, role)] = _column_values(cells, column)
     for name in ("reference", "indicator"):  # "MKC 1611 " and "MKC 1611" are one reference
         data[name] = [value.strip() if isinstance(value, str) else value for value in data[name]]
     if layout.reference_in_indicator:
@@ -46,17 +47,16 @@ def table_frame(grid: Grid, layout: TableLayout) -> pd.DataFrame:
     return frame
 
 
-def _column_values(grid: Grid, rows: list[int], column: int | None) -> list:
+def _column_values(rows: list[list], column: int | None) -> list:
+    """One column of the data rows; blanks ("" from calamine) are None."""
     if column is None:
         return [None] * len(rows)
-    values = grid.values
     index = column - 1
-    out = []
-    for row in rows:
-        cells = values[row - 1]
-        value = cells[index] if index < len(cells) else None
-        out.append(None if value == "" else value)
-    return out
+    if all(len(cells) > index for cells in rows):
+        values = [cells[index] for cells in rows]
+    else:  # ragged rows, as an add-in script may send
+        values = [cells[index] if index < len(cells) else None for cells in rows]
+    return [None if value == "" else value for value in values]
 
 
 def _percent_flags(grid: Grid, rows: list[int], column: int | None) -> list[bool]:
