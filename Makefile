@@ -27,5 +27,8 @@ lint: $(STAMP)
 sample: $(STAMP)
 	$(PY) -m workbook.samples.make_sample
 
+picture: $(STAMP)
+	docs/render_picture.sh
+
 clean:
 	rm -rf $(VENV) build *.egg-info
