@@ -14,6 +14,8 @@ to give exactly what evaluate() gives on the slice.
 The rows are what the workbook reader hands the engine: object columns mixing plain numbers,
 percent-formatted fractions, text percentages ("87.5%"), counts with thousands separators
 ("31,243"), markers ("N/A", "TBC", "-", "#N/A", blanks), polarity words, indicator names.
+Mix per value cell: 55% numbers, 30% percent-formatted fractions, 10% text percentages, 5% counts
+typed as text; then 5% of cells are markers (MIX below). A text-heavy worst case is reported too.
 
 Run: make bench (or .venv/bin/python bench/engine.py [rows]). Targets: >= 1,000,000 indicators/s
 and >= 20x the plain loop. The machine is shared and noisy: read the ratios.
