@@ -75,6 +75,7 @@ STATUS_NAMES = {"rag", "rag rating", "rating", "performance rating", "rag status
 PREVIOUS_WORDS = ("previous", "last", "prior", "preceding")
 VALUE_WORDS = ("actual", "outturn", "result", "value", "this quarter", "current", "latest")
 NOT_A_VALUE_WORDS = ("variance", "change", "trend", "frequency", "travel", "against", "vs")
+PERIOD_WORDS_RE = re.compile(r"quarter|qtr|year|period|month|previous|prior")
 QUARTER_RE = re.compile(r"\b(?:q|qtr|quarter)\s*([1-4])\b")
 YEAR_RE = re.compile(r"\b(20\d{2})(?:\s*[/-]\s*\d{2,4})?\b")
 
@@ -155,7 +156,8 @@ def _value_score(name: str) -> float:
         return 8
     if QUARTER_RE.search(name):
         return 7
-    return 5 if "last year" in name or "previous" in name else 0
+    earlier = any(word in name for word in PREVIOUS_WORDS)
+    return 5 if earlier and PERIOD_WORDS_RE.search(name) else 0
 
 
 def period_key(name: str) -> tuple[int, int] | None:
@@ -403,11 +405,15 @@ def _indicator_from_data(grid: Grid, row: int, match: _HeaderMatch, texts) -> _H
 
 
 def _drop_upper_of_stacked_headers(found):
-    """Two header rows in a row (a group label above the real header): keep the lower one."""
+    """Two header rows in a row (a group label above the real header): keep the lower one,
+    unless the lower one names fewer roles (then it is more likely a wordy first data row)."""
     kept = []
     for index, item in enumerate(found):
         following = found[index + 1] if index + 1 < len(found) else None
-        if following and following[0] == item[0] + 1 and item[2] is None:
+        stacked = following and following[0] == item[0] + 1 and item[2] is None
+        if stacked and len(following[1].columns) >= len(item[1].columns):
+            continue
+        if kept and kept[-1][0] == item[0] - 1 and len(item[1].columns) < len(kept[-1][1].columns):
             continue
         kept.append(item)
     return kept
@@ -476,10 +482,13 @@ def _column_of(texts: dict[int, str], wanted: str) -> int | None:
 
 def _rows_with_headers(grid: Grid, by_header: dict[str, str]) -> list[int]:
     keys = [normalise(text) for text in by_header.values()]
+    near_merged = {
+        row for merged in grid.merged for row in range(merged.top, merged.bottom + 2)
+    }  # merged cells and group labels put header text in rows that do not hold it
     rows = []
     for row in range(1, grid.height + 1):
         joined = normalise(" ".join(v for v in grid.values[row - 1] if isinstance(v, str)))
-        if not all(key in joined for key in keys) and not grid.merged:
+        if row not in near_merged and not all(key in joined for key in keys):
             continue
         texts = header_texts(grid, row, 1, grid.width)
         if texts and all(_column_of(texts, text) for text in by_header.values()):
