@@ -145,3 +145,17 @@ def test_lock_files_and_copies_do_not_matter(tmp_path):
     book = layout1_book(tmp_path / "q1.xlsx")
     shutil.copy(book, tmp_path / "~$q1.xlsx")
     assert len(check_book(book).indicators) == 9
+
+
+def test_notes_sheet_keyed_by_reference_found_by_its_name():
+    kpis = Grid("Scorecard", [
+        ["Ref", "Indicator", "Polarity", "Actual", "Target"],
+        ["HR 01", "Sickness days per FTE", "Smaller", 2.6, 2.0],
+        ["HR 02", "Staff turnover", "Smaller", 0.2, 0.1],
+    ])  # fmt: skip
+    notes = Grid("KPI Exception Notes", [["Ref", "Commentary"], ["hr01", "Flu season."]])
+    check = check_grids({"Scorecard": kpis, "KPI Exception Notes": notes},
+                        find_rules(None), "book.xlsx")  # fmt: skip
+    assert check.notes_sheet == "KPI Exception Notes"
+    assert check.indicators["status"].tolist() == ["off", "off"]
+    assert check.findings[["code", "cell"]].values.tolist() == [["missing_commentary", "D3"]]
