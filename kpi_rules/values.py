@@ -161,9 +161,7 @@ def parse_column(values) -> tuple[np.ndarray, np.ndarray]:
         texts = others[is_text]
         if len(texts):  # each distinct text is read once
             codes, uniques = pd.factorize(objects[texts])
-            parsed = [_parse_unique(u) for u in uniques]
-            unique_numbers = np.fromiter((p[0] for p in parsed), np.float64, count=len(parsed))
-            unique_percent = np.fromiter((p[1] for p in parsed), bool, count=len(parsed))
+            unique_numbers, unique_percent = _parse_texts(uniques)
             numbers[texts] = unique_numbers[codes]
             percent[texts] = unique_percent[codes]
         # Anything else (TRUE/FALSE, numpy scalars, Decimal, dates) is rare: one by one.
@@ -181,6 +179,29 @@ _PLAIN_NUMBER_TEXT = re.compile(
     r"[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?[ \t]*%?",
     re.ASCII,
 )
+
+
+def _parse_texts(texts) -> tuple[np.ndarray, np.ndarray]:
+    """_parse_unique over distinct texts, with the common case inlined (this is the hot loop)."""
+    numbers = np.empty(len(texts), dtype=np.float64)
+    percent = np.zeros(len(texts), dtype=bool)
+    plain = _PLAIN_NUMBER_TEXT.fullmatch
+    for i, value in enumerate(texts):
+        text = value.strip()
+        if plain(text):
+            if text[-1] == "%":
+                number = float(text[:-1].replace(",", ""))
+                if math.isfinite(number):
+                    numbers[i], percent[i] = number / 100.0, True
+                    continue
+            else:
+                number = float(text.replace(",", ""))
+                if math.isfinite(number):
+                    numbers[i] = number
+                    continue
+        parsed = parse_value(value)
+        numbers[i], percent[i] = parsed.number, parsed.percent
+    return numbers, percent
 
 
 def _parse_unique(value) -> tuple[float, bool]:
