@@ -23,9 +23,6 @@ from kpi_rules import (
     attach_notes,
     evaluate,
     find_findings,
-    has_commentary,
-    name_key,
-    reference_key,
 )
 from workbook.detect import (
     PRODUCT_SHEETS,
@@ -137,7 +134,7 @@ def check_grids(grids: dict[str, Grid], rules: Rules, book_name: str) -> BookChe
         frame = table_frame(grids[layout.sheet], layout)
         frame.insert(0, "table", index)
         if notes is not None:
-            frame = _attach_notes(frame, notes)
+            frame = attach_notes(frame, notes)
         result = evaluate(frame, rules)
         evaluated.append(result)
         findings.append(find_findings(result, rules, layout.column_letters))
@@ -150,33 +147,6 @@ def check_grids(grids: dict[str, Grid], rules: Rules, book_name: str) -> BookChe
         notes_sheet=notes_sheet,
         table_headers=[dict(layout.headers) for layout in tables],
     )
-
-
-def _attach_notes(frame: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
-    try:
-        return attach_notes(frame, notes)
-    except ValueError:
-        # kpi_rules.attach_notes assigns into Series.to_numpy(), which pandas 3 makes read-only
-        # (copy-on-write). Same matching, done here until it uses to_numpy(copy=True).
-        return _attach_notes_fallback(frame, notes)
-
-
-def _attach_notes_fallback(frame: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
-    by_reference, by_name = {}, {}
-    for key, text in zip(notes["key"], notes["text"]):
-        if has_commentary(text):
-            by_reference.setdefault(reference_key(key), text)
-            by_name.setdefault(name_key(key), text)
-    by_reference.pop("", None)
-    by_name.pop("", None)
-    commentary = []
-    for own, reference, name in zip(frame["commentary"], frame["reference"], frame["indicator"]):
-        if has_commentary(own):
-            commentary.append(own)
-            continue
-        note = by_reference.get(reference_key(reference)) if reference is not None else None
-        commentary.append(note if note is not None else by_name.get(name_key(name), own))
-    return frame.assign(commentary=pd.Series(commentary, index=frame.index, dtype=object))
 
 
 def _table_sheets(grids: dict[str, Grid], rules: Rules) -> list[Grid]:
