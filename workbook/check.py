@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import math
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +59,6 @@ class BookCheck:
     indicators: pd.DataFrame
     findings: pd.DataFrame
     notes_sheet: str | None = None
-    table_headers: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def has_errors(self) -> bool:
@@ -145,7 +144,6 @@ def check_grids(grids: dict[str, Grid], rules: Rules, book_name: str) -> BookChe
         indicators=pd.concat(evaluated, ignore_index=True),
         findings=_concat_findings(findings),
         notes_sheet=notes_sheet,
-        table_headers=[dict(layout.headers) for layout in tables],
     )
 
 

@@ -19,8 +19,6 @@ import python_calamine
 
 from workbook.blocks import column_index
 
-BLANK_MARKERS = ("", None)
-
 
 class WorkbookReadError(Exception):
     """A workbook that cannot be read; str() is one line naming the file and the reason."""

@@ -21,13 +21,13 @@ def text_table(headers: list[str], rows: list[list]) -> str:
 def mapping_text(check: BookCheck) -> str:
     """Which rows and columns were read, and which header each role came from."""
     blocks = []
-    for number, (table, headers) in enumerate(zip(check.tables, check.table_headers), start=1):
+    for number, table in enumerate(check.tables, start=1):
         where = f'Table {number}: sheet "{table.sheet}", header row {table.header_row}, '
         where += f"indicators in rows {table.first_row}-{table.last_row}"
         if table.list_object:
             where += f' (Excel table "{table.list_object}")'
         rows = [
-            [role, letter, _header_note(role, headers, table)]
+            [role, letter, _header_note(role, table)]
             for role, letter in table.column_letters.items()
         ]
         missing = [role for role in ROLES if role not in table.columns]
@@ -40,8 +40,8 @@ def mapping_text(check: BookCheck) -> str:
     return "\n\n".join(blocks)
 
 
-def _header_note(role: str, headers: dict[str, str], table) -> str:
-    text = headers.get(role)
+def _header_note(role: str, table) -> str:
+    text = table.headers.get(role)
     if role == "indicator" and text is None:
         first_section = table.sections.get(table.first_row)
         text = f"{first_section} (the first section's name; no indicator header)"
