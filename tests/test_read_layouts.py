@@ -241,3 +241,17 @@ def test_summary_counts_by_section(layout2, capsys):
                                      "section": "Revenues", "on": 0, "within": 1, "off": 1,
                                      "none": 0, "total": 2}  # fmt: skip
     assert rows["ICT"]["on"] == 1 and rows["ICT"]["none"] == 1 and rows["ICT"]["total"] == 3
+
+
+def test_what_the_file_adds_to_the_values(layout1, layout3):
+    """Percent formats (sheet name with "&"), hidden columns, merged cells, Excel tables."""
+    from workbook.grid import MergedRange, TableRange, read_grids
+
+    sheet = read_grids(layout1)[LAYOUT1_SHEET]
+    assert {(8, column) for column in range(6, 11)} <= sheet.percent_cells  # F8:J8 are 0.0%
+    assert (9, 10) not in sheet.percent_cells  # "44.4%" is text
+    assert sheet.cell(8, 10) == 0.35 and sheet.cell(7, 10) == "Q1"
+    grids = read_grids(layout3)
+    assert grids["Directorates"].hidden_columns == {3}
+    assert MergedRange(2, 4, 2, 5) in grids["Directorates"].merged
+    assert grids["Place"].tables == [TableRange("PlaceKPIs", 3, 2, 7, 8)]
