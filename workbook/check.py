@@ -239,8 +239,8 @@ def _json_column(frame: pd.DataFrame, name: str) -> list:
     if series.dtype.kind == "f":
         missing = missing | np.isinf(series.to_numpy(dtype=float))
     values[missing] = None
-    if series.dtype.kind == "O":
-        return [_json_value(value) for value in values]
+    if series.dtype.kind == "O":  # mostly text and None already: convert only the rest
+        return [v if v is None or type(v) is str else _json_value(v) for v in values]
     return values.tolist()
 
 
