@@ -67,11 +67,15 @@ def find_findings(
     if evaluated.empty:
         return pd.DataFrame(columns=FINDING_COLUMNS)
     frame = evaluated.reset_index(drop=True)  # positions, whatever the caller's index
+    needed = [name for name in _MESSAGE_COLUMNS if name in frame]
     found = []
     for code, mask, message in _checks(frame, rules):
-        for i in np.flatnonzero(mask):
-            row = frame.iloc[i]
-            found.append(_finding(row, code, message(row), columns))
+        positions = np.flatnonzero(mask)
+        if not len(positions):
+            continue
+        records = frame.iloc[positions][needed].to_dict("records")
+        for i, record in zip(positions.tolist(), records):
+            found.append(_finding(record, code, message(record, i), columns))
     table = pd.DataFrame(found, columns=FINDING_COLUMNS)
     if table.empty:
         return table
@@ -80,9 +84,14 @@ def find_findings(
         .reset_index(drop=True)
 
 
-def _finding(row: pd.Series, code: str, message: str, columns: dict[str, str]) -> dict:
+# The columns a finding or its message reads (taken once per check, not row by row).
+_MESSAGE_COLUMNS = ("sheet", "row", "reference", "status", "actual", "target", "actual_value",
+                    "target_value", "status_typed", "typed_status", "polarity")  # fmt: skip
+
+
+def _finding(row: dict, code: str, message: str, columns: dict[str, str]) -> dict:
     letter = next((columns[r] for r in POINTS_AT[code] if r in columns), None)
-    sheet_row = int(row["row"]) if "row" in row and not pd.isna(row["row"]) else None
+    sheet_row = int(row["row"]) if row.get("row") is not None and not pd.isna(row["row"]) else None
     cell = f"{letter}{sheet_row}" if letter and sheet_row is not None else None
     reference = row.get("reference")
     if reference is not None and isinstance(reference, float) and math.isnan(reference):
@@ -121,26 +130,28 @@ def _checks(frame: pd.DataFrame, rules: Rules):
     pct_t = target_pct | _bool(frame, "target_is_percent")
     shown_pct = pct_a | pct_t
 
-    def against(row) -> str:
-        i = row.name  # the position: find_findings resets the index
-        return (f"{show_value(row['actual_value'], shown_pct[i])} against "
-                f"{show_value(row['target_value'], shown_pct[i])}")  # fmt: skip
+    def against(r: dict, i: int) -> str:  # one scale for both: they were compared
+        return (f"{show_value(r['actual_value'], shown_pct[i])} against "
+                f"{show_value(r['target_value'], shown_pct[i])}")  # fmt: skip
 
     yield ("missing_commentary", needs_comment & ~commentary,
-           lambda r: f"{STATUS_WORDS[r['status']]} ({against(r)}) and no commentary")
-    yield ("status_mismatch", typed_text & (status != "none") & (typed != status),
-           lambda r: _status_mismatch_message(r, rules))
+           lambda r, i: f"{STATUS_WORDS[r['status']]} ({against(r, i)}) and no commentary")
+    # A typed status disagrees when it names another status, or is no label at all; a typed
+    # "On target" beside figures that cannot be assessed disagrees too.
+    yield ("status_mismatch", typed_text & (typed != status),
+           lambda r, i: _status_mismatch_message(r, rules))
     yield ("missing_actual", target_ok & ~actual_ok,
-           lambda r: f"Target given but no actual figure (actual is {_raw(r.get('actual'))})")
+           lambda r, i: f"Target given but no actual figure (actual is {_raw(r.get('actual'))})")
     yield ("missing_target", actual_ok & ~target_ok,
-           lambda r: "Actual given but no target: reported as data only")
+           lambda r, i: "Actual given but no target: reported as data only")
     yield ("unknown_polarity", no_polarity & (actual_ok | target_ok),
-           lambda r: _polarity_message(r.get("polarity")))
+           lambda r, i: _polarity_message(r.get("polarity")))
     yield ("unit_mismatch", mismatch,
-           lambda r: f"Actual {_raw(r.get('actual'))} and target {_raw(r.get('target'))} "
-                     "look like different units (fraction vs percentage points): not assessed")
+           lambda r, i: f"Actual {show_value(r['actual_value'], pct_a[i])} and target "
+                        f"{show_value(r['target_value'], pct_t[i])} look like different units "
+                        "(a fraction against percentage points): not assessed")
     yield ("duplicate_reference", _duplicates(frame),
-           lambda r: f"Reference {r['reference']} appears more than once in this table")
+           lambda r, i: f"Reference {r['reference']} appears more than once in this table")
 
 
 def _polarity_message(written) -> str:
