@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 import python_calamine
 
 from workbook.blocks import column_index
@@ -54,7 +55,7 @@ class Grid:
 
     sheet: str
     values: list[list]
-    percent_cells: set[tuple[int, int]] | None = None  # (row, column), 1-based; None = unknown
+    percent_cells: PercentCells | None = None  # percent-formatted cells; None = unknown
     tables: list[TableRange] = field(default_factory=list)
     hidden_columns: set[int] = field(default_factory=set)  # 1-based
     merged: list[MergedRange] = field(default_factory=list)
@@ -250,9 +251,16 @@ class _PackageExtras:
         if part is None:
             return
         grid.hidden_columns = _hidden_columns(self._sheet_head(part))
-        grid.percent_cells = (
-            _cells_with_styles(self._read(part), self.percent_styles) if self.percent_styles else set()
-        )
+        grid.percent_cells = self._percent_cells(part)
+
+    def _percent_cells(self, name: str) -> PercentCells:
+        if not self.percent_styles:
+            return PercentCells()
+        try:
+            with self.archive.open(name) as stream:
+                return _cells_with_styles(stream, self.percent_styles)
+        except KeyError:
+            return PercentCells()
 
     def _sheet_head(self, name: str) -> bytes:
         """The sheet XML before its cell data (column widths and hidden flags live there)."""
@@ -342,17 +350,55 @@ def _hidden_columns(head: bytes) -> set[int]:
     return hidden
 
 
-def _cells_with_styles(xml: bytes, styles: set[int]) -> set[tuple[int, int]]:
+class PercentCells:
+    """Which cells carry a percent number format: per column, the sorted worksheet rows.
+
+    Kept as integer arrays, not a set of (row, column) pairs: a 100k-row book has 400k of them.
+    """
+
+    def __init__(self, rows_by_column: dict[int, np.ndarray] | None = None):
+        self.rows_by_column = rows_by_column or {}
+
+    def __contains__(self, cell: tuple[int, int]) -> bool:
+        row, column = cell
+        rows = self.rows_by_column.get(column)
+        if rows is None:
+            return False
+        at = np.searchsorted(rows, row)
+        return bool(at < len(rows) and rows[at] == row)
+
+    def __len__(self) -> int:
+        return sum(len(rows) for rows in self.rows_by_column.values())
+
+    def flags(self, rows: list[int], column: int) -> np.ndarray:
+        """For each of `rows`, whether its cell in `column` is percent-formatted."""
+        marked = self.rows_by_column.get(column)
+        if marked is None:
+            return np.zeros(len(rows), dtype=bool)
+        return np.isin(np.asarray(rows, dtype=np.int64), marked)
+
+
+_CHUNK = 1 << 20
+
+
+def _cells_with_styles(stream, styles: set[int]) -> PercentCells:
+    """Scan a sheet part, a chunk at a time, for cells whose style is a percent style."""
     if not styles:
-        return set()
+        return PercentCells()
     # Only cells whose style is one of the percent styles match, so the scan stays cheap.
     alternatives = b"|".join(str(style).encode() for style in sorted(styles))
     pattern = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"(?: t="\w+")? s="(?:' + alternatives + rb')"')
-    columns: dict[bytes, int] = {}
-    cells = set()
-    for letters, row in pattern.findall(xml):
-        column = columns.get(letters)
-        if column is None:
-            column = columns[letters] = column_index(letters.decode())
-        cells.add((int(row), column))
-    return cells
+    rows: dict[bytes, list[int]] = {}
+    tail = b""
+    while True:
+        chunk = stream.read(_CHUNK)
+        buffer = tail + chunk
+        cut = buffer.rfind(b"<c ") if chunk else len(buffer)  # a tag cut in two waits for the next chunk
+        cut = len(buffer) if cut < 0 else cut
+        for match in pattern.finditer(buffer, 0, cut):
+            rows.setdefault(match.group(1), []).append(int(match.group(2)))
+        tail = buffer[cut:]
+        if not chunk:
+            break
+    return PercentCells({column_index(letters.decode()): np.unique(np.array(found, dtype=np.int64))
+                         for letters, found in rows.items()})  # fmt: skip

@@ -62,8 +62,7 @@ def _column_values(rows: list[list], column: int | None) -> list:
 def _percent_flags(grid: Grid, rows: list[int], column: int | None) -> list[bool]:
     if column is None or not grid.percent_cells:
         return [False] * len(rows)
-    cells = grid.percent_cells
-    return [(row, column) in cells for row in rows]
+    return grid.percent_cells.flags(rows, column).tolist()
 
 
 # --- notes sheets ------------------------------------------------------------------------------

@@ -52,5 +52,6 @@ def refresh_book(source: Path, target: Path, rules_path: str | Path | None = Non
     rules = find_rules(source, rules_path, grids)
     check = check_grids(grids, rules, source.name)
     plan = plan_from_check(check, grids)
+    del grids  # the sheets' values are the largest thing held; the writer streams the file again
     apply_plan(source, target, plan)
     return Refreshed(source, target, check, plan)
