@@ -231,24 +231,31 @@ def _source_of_rels(rels_part: str) -> str:
 def _edits_by_sheet(plan: WorkbookPlan, styles: StyleBook) -> dict[str, SheetEdits]:
     edits: dict[str, SheetEdits] = {}
     for block in plan.blocks:
-        style = _style_resolver(block, styles) if (block.number_format or block.bold) else None
+        style = _StyleResolver(block, styles) if (block.number_format or block.bold) else None
         edits.setdefault(block.sheet, SheetEdits()).blocks.append((block, style))
     for rule in plan.colour_rules:
         edits.setdefault(rule.sheet, SheetEdits()).rules.append(rule)
     return edits
 
 
-def _style_resolver(block, styles: StyleBook):
-    """The cell's new style depends on its current one, known only when its row is parsed."""
+class _StyleResolver:
+    """A written cell's style depends on its current one, known only when its row is read."""
 
-    resolved: dict[int, int] = {}
+    def __init__(self, block, styles: StyleBook):
+        self.number_format, self.bold = block.number_format, block.bold
+        self.styles = styles
+        self.resolved: dict[int, int] = {}
 
-    def resolve(base: int) -> int:
-        if base not in resolved:
-            resolved[base] = styles.cell_format(base, block.number_format, block.bold)
-        return resolved[base]
+    def __call__(self, base: int) -> int:
+        if base not in self.resolved:
+            self.resolved[base] = self.styles.cell_format(base, self.number_format, self.bold)
+        return self.resolved[base]
 
-    return resolve
+    def peek(self, base: int) -> int | None:
+        """The style for `base` if the file has it already; adds nothing to the styles part."""
+        if base in self.resolved:
+            return self.resolved[base]
+        return self.styles.existing_cell_format(base, self.number_format, self.bold)
 
 
 def add_worksheet_title(root: etree._Element, name: str) -> bool:

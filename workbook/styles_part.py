@@ -50,20 +50,25 @@ class StyleBook:
         return serialize_part(self._root)
 
     # -- containers ----------------------------------------------------------------------
-    def _container(self, tag: str) -> etree._Element:
+    def _container(self, tag: str, add: bool = True) -> etree._Element | None:
         element = self._root.find(main(tag))
-        if element is None:
+        if element is None and add:
             element = etree.Element(main(tag))
             insert_in_order(self._root, element, STYLESHEET_ORDER)
             self.changed = True
         return element
 
-    def _index_of_or_append(self, container_tag: str, item: etree._Element) -> int:
-        container = self._container(container_tag)
+    def _index_of(self, container_tag: str, item: etree._Element, add: bool = True) -> int | None:
+        """Index of an item like `item` in a container; appended when missing, if `add`."""
+        container = self._container(container_tag, add)
+        if container is None:
+            return None
         items = [child for child in container if isinstance(child.tag, str)]
         for index, existing in enumerate(items):
             if _same(existing, item):
                 return index
+        if not add:
+            return None
         container.append(item)
         container.set("count", str(len(items) + 1))
         self.changed = True
@@ -80,32 +85,59 @@ class StyleBook:
             self._cache[key] = self._derive_format(base, number_format, bold, fill)
         return self._cache[key]
 
-    def _derive_format(self, base, number_format, bold, fill) -> int:
-        formats = [xf for xf in self._container("cellXfs") if isinstance(xf.tag, str)]
+    def existing_cell_format(self, base: int, number_format: str | None = None,
+                             bold: bool = False, fill: str | None = None) -> int | None:
+        """`cell_format` if the file already has that format, else None; changes nothing."""
+        if number_format is None and not bold and fill is None:
+            return base
+        key = (base, number_format, bold, fill)
+        if key not in self._cache:
+            found = self._derive_format(base, number_format, bold, fill, add=False)
+            if found is None:
+                return None
+            self._cache[key] = found
+        return self._cache[key]
+
+    def _derive_format(self, base, number_format, bold, fill, add: bool = True) -> int | None:
+        container = self._container("cellXfs", add)
+        formats = [xf for xf in container if isinstance(xf.tag, str)] if container is not None else []
         xf = copy.deepcopy(formats[base]) if base < len(formats) else etree.Element(main("xf"))
         for name, default in (("numFmtId", "0"), ("fontId", "0"), ("fillId", "0"),
                               ("borderId", "0"), ("xfId", "0")):
             xf.set(name, xf.get(name, default))
         if number_format is not None:
-            xf.set("numFmtId", str(self._number_format_id(number_format)))
+            number_format_id = self._number_format_id(number_format, add)
+            if number_format_id is None:
+                return None
+            xf.set("numFmtId", str(number_format_id))
             xf.set("applyNumberFormat", "1")
         if bold:
-            xf.set("fontId", str(self._bold_font(int(xf.get("fontId")))))
+            font_id = self._bold_font(int(xf.get("fontId")), add)
+            if font_id is None:
+                return None
+            xf.set("fontId", str(font_id))
             xf.set("applyFont", "1")
         if fill is not None:
-            xf.set("fillId", str(self._solid_fill(fill)))
+            fill_id = self._solid_fill(fill, add)
+            if fill_id is None:
+                return None
+            xf.set("fillId", str(fill_id))
             xf.set("applyFill", "1")
-        return self._index_of_or_append("cellXfs", xf)
+        return self._index_of("cellXfs", xf, add)
 
-    def _number_format_id(self, code: str) -> int:
+    def _number_format_id(self, code: str, add: bool = True) -> int | None:
         if code in BUILTIN_NUMBER_FORMATS:
             return BUILTIN_NUMBER_FORMATS[code]
-        container = self._container("numFmts")
+        container = self._container("numFmts", add)
+        if container is None:
+            return None
         ids = [FIRST_CUSTOM_NUMBER_FORMAT - 1]
         for element in container.iter(main("numFmt")):
             if element.get("formatCode") == code:
                 return int(element.get("numFmtId"))
             ids.append(int(element.get("numFmtId", "0")))
+        if not add:
+            return None
         element = etree.SubElement(container, main("numFmt"))
         element.set("numFmtId", str(max(ids) + 1))
         element.set("formatCode", code)
@@ -113,19 +145,20 @@ class StyleBook:
         self.changed = True
         return max(ids) + 1
 
-    def _bold_font(self, font_id: int) -> int:
-        fonts = [font for font in self._container("fonts") if isinstance(font.tag, str)]
+    def _bold_font(self, font_id: int, add: bool = True) -> int | None:
+        container = self._container("fonts", add)
+        fonts = [font for font in container if isinstance(font.tag, str)] if container is not None else []
         font = copy.deepcopy(fonts[font_id]) if font_id < len(fonts) else etree.Element(main("font"))
         if font.find(main("b")) is None:
             font.insert(0, etree.Element(main("b")))
-        return self._index_of_or_append("fonts", font)
+        return self._index_of("fonts", font, add)
 
-    def _solid_fill(self, colour: str) -> int:
+    def _solid_fill(self, colour: str, add: bool = True) -> int | None:
         fill = etree.Element(main("fill"))
         pattern = etree.SubElement(fill, main("patternFill"), patternType="solid")
         etree.SubElement(pattern, main("fgColor"), rgb=argb(colour))
         etree.SubElement(pattern, main("bgColor"), indexed="64")
-        return self._index_of_or_append("fills", fill)
+        return self._index_of("fills", fill, add)
 
     # -- conditional formats -------------------------------------------------------------
     def fill_dxf(self, colour: str) -> int:
@@ -134,4 +167,4 @@ class StyleBook:
         fill = etree.SubElement(dxf, main("fill"))
         pattern = etree.SubElement(fill, main("patternFill"))
         etree.SubElement(pattern, main("bgColor"), rgb=argb(colour))
-        return self._index_of_or_append("dxfs", dxf)
+        return self._index_of("dxfs", dxf)

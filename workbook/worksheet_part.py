@@ -20,7 +20,7 @@ from workbook.ooxml import (
 )
 from workbook.safe_write import WorkbookWriteError
 from workbook.sheet_cells import (
-    CellEdit,
+    Layer,
     RowRewriter,
     SharedFormulaError,
     StyleResolver,
@@ -63,7 +63,7 @@ def parse_range(ref: str) -> Bounds | None:
 @dataclass
 class SheetEdits:
     """Everything the plan asks of one existing sheet. Blocks are kept as they are (no object
-    per cell: a 100k-row refresh writes 400k cells); a row's edits are built when it is reached."""
+    per cell: a 100k-row refresh writes 400k cells); the rewriter takes them a column at a time."""
 
     blocks: list[tuple[CellBlock, StyleResolver | None]] = field(default_factory=list)
     rules: list[StatusColourRule] = field(default_factory=list)
@@ -75,13 +75,10 @@ class SheetEdits:
                 rows.update(range(block.top, block.bottom + 1))
         return sorted(rows)
 
-    def for_row(self, number: int) -> dict[int, CellEdit]:
-        edits: dict[int, CellEdit] = {}
-        for block, style in self.blocks:  # later blocks win, as if written in order
-            if block.top <= number <= block.bottom:
-                for offset, value in enumerate(block.values[number - block.top]):
-                    edits[block.left + offset] = CellEdit(value, style)
-        return edits
+    def layers(self) -> list[Layer]:
+        """Each column of each block, in plan order (a later block wins where they overlap)."""
+        return [Layer(block.left + offset, block.top, block.bottom, block.values, offset, style)
+                for block, style in self.blocks for offset in range(block.width)]
 
     def bounds(self) -> Bounds | None:
         written = [block for block, _ in self.blocks if block.width and block.height]
@@ -90,12 +87,20 @@ class SheetEdits:
         return Bounds(min(b.top for b in written), min(b.left for b in written),
                       max(b.bottom for b in written), max(b.right for b in written))
 
-    def column_text_lengths(self) -> dict[int, int]:
+    def column_text_lengths(self, right_of: int = 0) -> dict[int, int]:
+        """Longest text written in each column right of `right_of` (a number counts as 8)."""
         lengths: dict[int, int] = {}
         for block, _ in self.blocks:
-            for offset, column_values in enumerate(zip(*block.values)):
-                longest = max((text_length(value) for value in column_values), default=0)
+            for offset in range(block.width):
                 column = block.left + offset
+                if column <= right_of:
+                    continue
+                values = [row[offset] for row in block.values]
+                try:
+                    values = set(values)  # a column repeats a few labels
+                except TypeError:
+                    pass
+                longest = max(map(text_length, values), default=0)
                 lengths[column] = max(lengths.get(column, 0), longest)
         return lengths
 
@@ -114,7 +119,7 @@ def rewrite_worksheet(data: bytes, part_name: str, edits: SheetEdits,
     if new_bounds is not None:
         _set_dimension(root, new_bounds if old_bounds is None else old_bounds.union(new_bounds))
         right_edge = old_bounds.right if old_bounds else 0
-        _add_widths_for_new_columns(root, edits.column_text_lengths(), right_edge)
+        _add_widths_for_new_columns(root, edits.column_text_lengths(right_edge), right_edge)
     replace_status_rules(root, edits.rules, styles)
     head, tail = split_serialized_skeleton(serialize_part(root), layout.prefix)
     rewriter = RowRewriter(data, layout, edits)
