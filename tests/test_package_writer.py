@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
+import time
 import zipfile
 from pathlib import Path
 
@@ -209,6 +211,16 @@ def test_text_that_looks_like_a_formula_stays_text(fixture_book, tmp_path):
     assert parts(target)["xl/sharedStrings.xml"] == parts(fixture_book)["xl/sharedStrings.xml"]
 
 
+def test_styles_change_only_when_a_written_cell_needs_a_new_format(fixture_book, tmp_path):
+    # The header cells are bold already: writing bold text into them needs no new format,
+    # although bold text in a new cell would.
+    plan = WorkbookPlan(blocks=[CellBlock(KPI_SHEET, 1, 1, (("Reference", "Indicator"),), bold=True)])
+    target = tmp_path / "bold.xlsm"
+    apply_plan(fixture_book, target, plan)
+    assert parts(target)["xl/styles.xml"] == parts(fixture_book)["xl/styles.xml"]
+    assert openpyxl.load_workbook(target)[KPI_SHEET]["B1"].font.b
+
+
 def test_values_blanks_booleans_and_new_rows(fixture_book, tmp_path):
     plan = WorkbookPlan(blocks=[
         CellBlock(KPI_SHEET, 2, 4, ((None,), (True,), (3,), (float("nan"),))),
@@ -259,6 +271,44 @@ def test_in_place_replaces_the_file_atomically(fixture_book, tmp_path):
     assert book.stat().st_ino != inode  # a new file took the name: no partial overwrite
     assert openpyxl.load_workbook(book)[KPI_SHEET]["H2"].value == "On target"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsm"]
+
+
+def test_in_place_closes_the_source_before_replacing_it(fixture_book, tmp_path, monkeypatch):
+    # Windows cannot replace a file that is open: the package must be closed by then.
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("needs /proc to list open files")
+    book = tmp_path / "book.xlsm"
+    shutil.copy(fixture_book, book)
+    original_replace = os.replace
+    open_at_replace = []
+
+    def replace(source, target):
+        open_at_replace.extend(
+            link for link in (os.path.realpath(fd) for fd in fds.iterdir())
+            if link == str(book.resolve()))
+        original_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    apply_plan(book, book, realistic_plan())
+    assert open_at_replace == []
+    assert openpyxl.load_workbook(book)[KPI_SHEET]["H2"].value == "On target"
+
+
+def test_only_old_leftovers_of_a_killed_write_are_removed(fixture_book, tmp_path):
+    book = tmp_path / "book.xlsm"
+    shutil.copy(fixture_book, book)
+    hour_and_a_half_ago = time.time() - 5400
+    names = {"stale": ".book.xlsm.k1ll3d_x.tmp", "recent": ".book.xlsm.w0rk1ng_.tmp",
+             "other book": ".other.xlsm.k1ll3d_x.tmp", "not ours": ".book.xlsm.notes.tmp"}
+    for name in names.values():
+        (tmp_path / name).write_bytes(b"partial")
+        if name != names["recent"]:
+            os.utime(tmp_path / name, (hour_and_a_half_ago, hour_and_a_half_ago))
+    apply_plan(book, book, realistic_plan())
+    left = {p.name for p in tmp_path.iterdir()}
+    assert names["stale"] not in left  # an earlier run was killed over an hour ago
+    assert {names["recent"], names["other book"], names["not ours"], "book.xlsm"} == left
 
 
 KILL_SCRIPT = textwrap.dedent("""

@@ -48,7 +48,7 @@ from workbook.ooxml import (
     serialize_part,
 )
 from workbook.owned_sheets import chart_xml, drawing_xml, worksheet_xml
-from workbook.safe_write import WorkbookWriteError, atomic_write
+from workbook.safe_write import WorkbookWriteError, write_temporary
 from workbook.styles_part import StyleBook
 from workbook.worksheet_part import SheetEdits, rewrite_worksheet
 from workbook.xlsx_parts import Package, Relationship, free_relationship_id, rels_part_for
@@ -66,14 +66,16 @@ def apply_plan(source: Path, target: Path, plan: WorkbookPlan) -> None:
     source, target = Path(source), Path(target)
     package = Package.open(source)
     try:
-        _PlanWriter(package).apply(plan)
-        atomic_write(target, package.write_to)
+        try:
+            _PlanWriter(package).apply(plan)
+            written = write_temporary(target, package.write_to)
+        finally:
+            package.close()  # before the rename: Windows cannot replace a file still open
     except WorkbookWriteError:
         raise
     except (ValueError, KeyError, IndexError, etree.LxmlError) as error:
         raise WorkbookWriteError(f"cannot write {source.name}: {error!r}") from error
-    finally:
-        package.close()
+    written.commit()
 
 
 class _PlanWriter:
