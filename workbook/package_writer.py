@@ -98,7 +98,8 @@ class _PlanWriter:
             part = self._sheet_part(name)
             if part is None:
                 raise WorkbookWriteError(f"the workbook has no sheet named {name!r}")
-            chunks, rewriter = rewrite_worksheet(self.package.read(part), part, edits, self.styles)
+            chunks, rewriter = rewrite_worksheet(self.package.read_chunks(part), part, edits,
+                                                 self.styles)
             self.package.replace_streamed(part, chunks)
             formulas_replaced = formulas_replaced or bool(rewriter.formulas_replaced)
         for content in plan.sheets:

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import repeat
 from typing import Any, NamedTuple, Protocol
@@ -65,6 +64,10 @@ class SharedFormulaError(ValueError):
     """Overwriting a shared formula's first cell would leave the cells sharing it broken."""
 
 
+class SheetShapeError(ValueError):
+    """The part has no <sheetData> element, or one that does not end."""
+
+
 class CellEdit(NamedTuple):
     value: Any
     style: StyleResolver | None = None
@@ -102,27 +105,44 @@ class EditedRow(NamedTuple):
     layers: tuple[Layer | None, ...]  # per column: the layer that writes it, or None
 
 
-@dataclass
-class SheetLayout:
-    """Where the rows sit inside a worksheet part (offsets, so nothing is copied)."""
+class SheetStream:
+    """A worksheet part read piece by piece (a 100k-row sheet is ~70 MB of XML): `head` is
+    everything up to and including the <sheetData> start tag, `rows()` gives what lies between
+    it and </sheetData>, and once those are read, `tail` is the rest."""
 
-    skeleton: bytes  # the part with an empty <sheetData>, small
-    rows_start: int
-    rows_end: int
-    prefix: bytes  # the namespace prefix used for sheetData, e.g. b"" or b"x:"
+    def __init__(self, chunks: Iterable[bytes]):
+        self._chunks = iter(chunks)
+        buffer = b""
+        while (match := SHEET_DATA.search(buffer)) is None:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                raise SheetShapeError("no <sheetData> element")
+            buffer += chunk
+        self.head = buffer[:match.end()]
+        self.sheet_data_tag = match.group(0)
+        self.prefix: bytes = match.group(1)  # the namespace prefix, e.g. b"" or b"x:"
+        self.empty = bool(match.group(2))  # <sheetData/>
+        self.tail: bytes | None = None
+        self._rest = buffer[match.end():]
 
-
-def locate_rows(data: bytes) -> SheetLayout:
-    match = SHEET_DATA.search(data)
-    if match is None:
-        raise ValueError("no <sheetData> element")
-    prefix = match.group(1)
-    if match.group(2):  # <sheetData/>
-        return SheetLayout(data, match.end(), match.end(), prefix)
-    close = data.find(b"</" + prefix + b"sheetData", match.end())
-    if close < 0:
-        raise ValueError("unterminated <sheetData>")
-    return SheetLayout(data[: match.end()] + data[close:], match.end(), close, prefix)
+    def rows(self) -> Iterator[bytes]:
+        if self.empty:
+            self.tail = self._rest + b"".join(self._chunks)
+            return
+        closing = b"</" + self.prefix + b"sheetData"
+        keep = len(closing) - 1  # a closing tag may come split between two pieces
+        buffer = self._rest
+        while (end := buffer.find(closing)) < 0:
+            if len(buffer) > keep:
+                yield buffer[:-keep]
+                buffer = buffer[-keep:]
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                raise SheetShapeError("unterminated <sheetData>")
+            buffer += chunk
+        if end:
+            yield buffer[:end]
+        self.tail = buffer[end:] + b"".join(self._chunks)
 
 
 def split_serialized_skeleton(skeleton: bytes, prefix: bytes) -> tuple[bytes, bytes]:
@@ -338,19 +358,21 @@ class RowRewriter:
     (cells without `r`, comments, row extensions) goes through lxml instead.
     """
 
-    def __init__(self, data: bytes, layout: SheetLayout, edits: RowEdits):
-        self.data = data
-        self._view = memoryview(data)
-        self.layout = layout
-        self._tags: dict[bytes, _Tags] = {}
-        self._needles: list[bytes] = []
-        self.wrapper = wrapper_start(data)
-        self.prefix = layout.prefix.decode()
+    def __init__(self, wrapper: bytes, prefix: bytes, edits: RowEdits):
+        self.wrapper = wrapper  # a start tag declaring the sheet's namespaces, for lxml
+        self.sheet_prefix = prefix
+        self.prefix = prefix.decode()
         self.edits = edits
         self.cells = CellWriter(self.prefix)
         self.formulas_replaced: list[str] = []
         self._orphaned_shared: dict[bytes, str] = {}  # si of a replaced shared-formula master
         self._orphan_pattern: re.Pattern | None = None
+        self._tags: dict[bytes, _Tags] = {}
+        # the piece of <sheetData> being rewritten (whole rows)
+        self.data = b""
+        self._view = memoryview(self.data)
+        self._end = 0
+        self._needles: list[bytes] = []
 
     def _formula_replaced(self, cell: bytes, number: int, column: int) -> None:
         self.formulas_replaced.append(cell_name(number, column))
@@ -371,19 +393,35 @@ class RowRewriter:
                 f"writing {master} would break the shared formula it starts (still used in row "
                 f"{number}); clear or convert those formulas first")
 
-    def rows(self) -> Iterator[bytes]:
-        """The new content of <sheetData>, in chunks."""
-        data, view = self.data, self._view
-        start, end = self.layout.rows_start, self.layout.rows_end
-        edited = self._edited = EditedRows(self.edits.layers(), self.edits.row_numbers(), self.cells)
-        self._needles = _markup_in(data, start, end)
-        upcoming = iter(edited)
-        pending = next(upcoming, None)
+    def rows(self, region: Iterable[bytes]) -> Iterator[bytes]:
+        """The new content of <sheetData> from the old one, given in pieces of any size; it is
+        rewritten a piece of whole rows at a time."""
+        self._edited = EditedRows(self.edits.layers(), self.edits.row_numbers(), self.cells)
+        self._upcoming = iter(self._edited)
+        self._pending = next(self._upcoming, None)
+        self._number = 0
+        row_start = b"<" + self.sheet_prefix + b"row"
+        carry = b""
+        for chunk in region:
+            window = carry + chunk if carry else chunk
+            cut = window.rfind(row_start)  # the last row may be incomplete: keep it for later
+            if cut <= 0:
+                carry = window
+                continue
+            carry = window[cut:]
+            yield from self._rewrite(window[:cut], last_piece=False)
+        yield from self._rewrite(carry, last_piece=True)
+
+    def _rewrite(self, data: bytes, last_piece: bool) -> Iterator[bytes]:
+        """The rows of `data` (whole rows), rewritten; after the last piece, new rows for what
+        the plan writes below the sheet's last row."""
+        self.data, self._view, self._end = data, memoryview(data), len(data)
+        self._needles = _markup_in(data, 0, len(data))
+        view, upcoming, pending, number = self._view, self._upcoming, self._pending, self._number
         out: list[bytes | memoryview] = []
-        last = start  # the original bytes from here on are not in `out` yet
-        number = 0
+        last = 0  # the original bytes from here on are not in `out` yet
         match = None
-        for match in self._row_tags(start, end).finditer(data, start, end):
+        for match in self._row_tags(data).finditer(data):
             explicit = match.group(2)
             if explicit is not None:
                 number = int(explicit)
@@ -406,19 +444,20 @@ class RowRewriter:
                     out.clear()
             elif self._orphan_pattern is not None:
                 self._check_no_orphans(data[match.start():_row_end(data, match)], number)
-        if pending is not None:
-            rows_end = _row_end(data, match) if match is not None else start
+        if last_piece and pending is not None:
+            rows_end = _row_end(data, match) if match is not None else 0
             out.append(view[last:rows_end])
             last = rows_end
             while pending is not None:
                 out.append(self._new_row(pending))
                 pending = next(upcoming, None)
-        out.append(view[last:end])
+        self._pending, self._number = pending, number
+        out.append(view[last:])
         yield b"".join(out)
 
-    def _row_tags(self, start: int, end: int) -> re.Pattern:
+    def _row_tags(self, data: bytes) -> re.Pattern:
         # A row with another prefix than <sheetData>'s would have ":row" in its tag.
-        if self.layout.prefix or self.data.find(b":row", start, end) >= 0:
+        if self.sheet_prefix or data.find(b":row") >= 0:
             return ANY_ROW_TAG
         return PLAIN_ROW_TAG
 
@@ -444,7 +483,7 @@ class RowRewriter:
         tags = self._tags.get(prefix) or self._tags_for(prefix)
         if row.text is None or explicit is None or attributes.endswith(b"/"):
             return self._replace_row(match, row, out, last)
-        close = data.find(tags.row_close, tag_end, self.layout.rows_end)
+        close = data.find(tags.row_close, tag_end, self._end)
         if (close < 0 or data[close + tags.row_close_length] != 62  # "</row >": careful path
                 or (self._needles and _holds_any(data, self._needles, tag_end, close))):
             return self._replace_row(match, row, out, last)

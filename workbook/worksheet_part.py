@@ -4,7 +4,7 @@ the status colour rules, leaving every other element of the sheet as it was."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -23,12 +23,15 @@ from workbook.sheet_cells import (
     Layer,
     RowRewriter,
     SharedFormulaError,
+    SheetShapeError,
+    SheetStream,
     StyleResolver,
-    locate_rows,
     split_serialized_skeleton,
+    wrapper_start,
 )
 from workbook.styles_part import StyleBook
 
+ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)(?:\s[^>]*)?>")  # the first start tag
 RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
 QUOTED_TEXT = re.compile(r'"(?:[^"]|"")*"')
 
@@ -105,37 +108,54 @@ class SheetEdits:
         return lengths
 
 
-def rewrite_worksheet(data: bytes, part_name: str, edits: SheetEdits,
+def rewrite_worksheet(chunks: Iterable[bytes], part_name: str, edits: SheetEdits,
                       styles: StyleBook) -> tuple[Iterator[bytes | memoryview], RowRewriter]:
-    """The part's new content as chunks (consume them once), and the rewriter, which knows
-    afterwards which formula cells were overwritten."""
+    """The part's new content as chunks, from its old content in pieces (consume them once:
+    the old part is read as the new one is produced), and the rewriter, which knows afterwards
+    which formula cells were overwritten.
+
+    What surrounds <sheetData> is edited with lxml in two parts: what comes before it (the
+    dimension, column widths) is written first, what comes after it (the colour rules) last,
+    each parsed inside the sheet's own root start tag so that prefixes resolve as in the sheet.
+    """
     try:
-        layout = locate_rows(data)
-    except ValueError as error:
+        sheet = SheetStream(chunks)
+        root_tag = ROOT_TAG.search(sheet.head)
+        if root_tag is None:
+            raise SheetShapeError("no root element")
+    except SheetShapeError as error:
         raise WorkbookWriteError(f"cannot parse {part_name}: {error}") from error
-    root = parse_part(layout.skeleton, part_name)
-    old_bounds = _dimension_bounds(root)
+    rewriter = RowRewriter(wrapper_start(sheet.head), sheet.prefix, edits)
+    return _chunks(part_name, sheet, root_tag, edits, styles, rewriter), rewriter
+
+
+def _chunks(part_name: str, sheet: SheetStream, root_tag: re.Match, edits: SheetEdits,
+            styles: StyleBook, rewriter: RowRewriter) -> Iterator[bytes | memoryview]:
+    root_end = b"</" + root_tag.group(1) + b">"
+    sheet_data_end = b"" if sheet.empty else b"</" + sheet.prefix + b"sheetData>"
+    head_root = parse_part(sheet.head + sheet_data_end + root_end, part_name)
+    old_bounds = _dimension_bounds(head_root)
     new_bounds = edits.bounds()
     if new_bounds is not None:
-        _set_dimension(root, new_bounds if old_bounds is None else old_bounds.union(new_bounds))
+        _set_dimension(head_root, new_bounds if old_bounds is None else old_bounds.union(new_bounds))
         right_edge = old_bounds.right if old_bounds else 0
-        _add_widths_for_new_columns(root, edits.column_text_lengths(right_edge), right_edge)
-    replace_status_rules(root, edits.rules, styles)
-    head, tail = split_serialized_skeleton(serialize_part(root), layout.prefix)
-    rewriter = RowRewriter(data, layout, edits)
-    return _chunks(part_name, head, rewriter, tail), rewriter
-
-
-def _chunks(part_name: str, head: bytes, rewriter: RowRewriter,
-            tail: bytes) -> Iterator[bytes | memoryview]:
-    yield head
+        _add_widths_for_new_columns(head_root, edits.column_text_lengths(right_edge), right_edge)
+    yield _around_sheet_data(head_root, sheet.prefix)[0]
     try:
-        yield from rewriter.rows()
+        yield from rewriter.rows(sheet.rows())
     except SharedFormulaError as error:
         raise WorkbookWriteError(f"{part_name}: {error}") from error
+    except SheetShapeError as error:
+        raise WorkbookWriteError(f"cannot parse {part_name}: {error}") from error
     except (etree.XMLSyntaxError, ValueError, AttributeError) as error:
         raise WorkbookWriteError(f"cannot parse the rows of {part_name}: {error}") from error
-    yield tail
+    tail_root = parse_part(root_tag.group(0) + sheet.sheet_data_tag + sheet.tail, part_name)
+    replace_status_rules(tail_root, edits.rules, styles)
+    yield _around_sheet_data(tail_root, sheet.prefix)[1]
+
+
+def _around_sheet_data(root: etree._Element, prefix: bytes) -> tuple[bytes, bytes]:
+    return split_serialized_skeleton(serialize_part(root), prefix)
 
 
 # -- dimension and columns ---------------------------------------------------------------------

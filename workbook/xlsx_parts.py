@@ -42,10 +42,11 @@ DATA_DESCRIPTOR_FLAG = 0x8
 ZIP32_LIMIT = 0xFFFFFFFF
 BINARY_WORKBOOK_SUFFIX = ".bin"
 COMPRESS_BATCH = 1 << 20
+READ_PIECE = 1 << 20
 MAX_PENDING_BATCHES = 4
 # zlib level for rewritten parts. Any level is plain deflate to a reader (Excel, LibreOffice);
 # on a 10k-row sheet, 6 (the default) took 56 ms for 689 KB, 5 took 35 ms for 700 KB.
-DEFLATE_LEVEL = 1
+DEFLATE_LEVEL = 5
 
 
 @dataclass
@@ -193,6 +194,20 @@ class Package:
         if part in self._deleted:
             raise KeyError(part)
         return self._read_original(part)
+
+    def read_chunks(self, part: str) -> Iterator[bytes]:
+        """A part's content in pieces, decompressed as they are read."""
+        if part in self._added or part in self._replaced or part in self._deleted:
+            yield self.read(part)
+            return
+        try:
+            with self._archive.open(part) as stream:
+                while chunk := stream.read(READ_PIECE):
+                    yield chunk
+        except KeyError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+            raise WorkbookWriteError(f"cannot read {part} in {self.path.name}: {error}") from error
 
     def _read_original(self, part: str) -> bytes:
         try:
