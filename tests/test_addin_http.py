@@ -414,3 +414,52 @@ def test_fuzz_script_calls_never_500(server, call_):
     script, body = call_
     response = server.post(f"/xlwings/custom-scripts-call/{script}", json=body, headers=CLOSE)
     assert response.status_code < 500, (script, body, response.text)
+
+
+# --- the add-in and `kpi refresh` agree ---------------------------------------------------------
+
+
+def _shown_fill_by_conditional_format(sheet, cell) -> str | None:
+    """The fill a cellIs-equal conditional format gives this cell, as a spreadsheet shows it."""
+    for rules in sheet.conditional_formatting:
+        if cell.coordinate not in rules.sqref:
+            continue
+        for rule in rules.rules:
+            if rule.type == "cellIs" and rule.operator == "equal" and \
+                    rule.formula[0] == '"' + str(cell.value).replace('"', '""') + '"':
+                return rule.dxf.fill.bgColor.rgb[-6:].upper()
+    return None
+
+
+def _own_fill(cell) -> str | None:
+    fill = cell.fill
+    return fill.fgColor.rgb[-6:].upper() if fill is not None and fill.fill_type == "solid" else None
+
+
+def test_addin_refresh_over_http_matches_kpi_refresh_cell_by_cell(server, kpi_book, tmp_path):
+    import openpyxl
+
+    path, grids = kpi_book
+    cli_out = tmp_path / "cli.xlsx"
+    done = subprocess.run([sys.executable, "-m", "addin.cli", "refresh", str(path), "-o", str(cli_out)],
+                          check=False, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode in (0, 1), done.stderr
+    response = server.post("/xlwings/custom-scripts-call/refresh_statuses", json=book_json(grids))
+    assert response.status_code == 200, response.text
+    replay_file(path, response.json()["actions"], tmp_path / "addin.xlsx")
+
+    cli_book, addin_book = openpyxl.load_workbook(cli_out), openpyxl.load_workbook(tmp_path / "addin.xlsx")
+    cli_sheet, addin_sheet = cli_book[KPI_SHEET], addin_book[KPI_SHEET]
+    assert cli_sheet.max_row == addin_sheet.max_row and cli_sheet.max_column == addin_sheet.max_column
+    status_column = [c.value for c in cli_sheet[4]].index("KPI status") + 1
+    statuses_seen = set()
+    for row in range(1, cli_sheet.max_row + 1):
+        for col in range(1, cli_sheet.max_column + 1):
+            cli_cell, addin_cell = cli_sheet.cell(row, col), addin_sheet.cell(row, col)
+            assert cli_cell.value == addin_cell.value, cli_cell.coordinate
+            if col == status_column and row > 4 and cli_cell.value:
+                shown = _shown_fill_by_conditional_format(cli_sheet, cli_cell)
+                assert shown is not None and shown == _own_fill(addin_cell), cli_cell.coordinate
+                statuses_seen.add(cli_cell.value)
+    assert statuses_seen == {ON, WITHIN, OFF, NONE}  # every colour was compared
+    assert addin_book.sheetnames == cli_book.sheetnames
