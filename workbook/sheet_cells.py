@@ -6,8 +6,9 @@ and a column at a time (a status label repeated in 100k rows is escaped once). I
 case, new columns right of a row's cells, those cells are inserted before `</row>`; when some
 edited cells exist, only the cells from the first edited column on are looked at and spliced;
 a row of an unusual shape is parsed with lxml instead (wrapped in an element that carries the
-sheet's namespace declarations), edited and serialized back. Memory stays near the size of the
-part itself, and time near a plain copy, even for 100k-row sheets.
+sheet's namespace declarations), edited and serialized back. The part is read and rewritten a
+piece of whole rows at a time, so memory stays at a few MB beyond the plan itself, even for
+100k-row sheets.
 """
 
 from __future__ import annotations
