@@ -74,11 +74,6 @@ def write_temporary(target: Path, write: Callable[[BinaryIO], None]) -> Temporar
     return written
 
 
-def atomic_write(target: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Call `write(file)` on a temporary file, then atomically rename it to `target`."""
-    write_temporary(target, write).commit()
-
-
 def _folder_of(target: Path) -> Path:
     return target.parent if str(target.parent) else Path(".")
 
