@@ -14,6 +14,8 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import xlwings
 
+from workbook.blocks import column_letter
+
 REPO = Path(__file__).resolve().parents[1]
 XLWINGS_VERSION = xlwings.__version__
 
@@ -79,7 +81,7 @@ def book_json(grids: dict[str, list[list[Any]]], name: str = "kpis.xlsx") -> dic
         sheets.append({
             "name": sheet_name, "visibility": "Visible", "show_gridlines": True,
             "print_area": None, "notes": [], "notes_supported": True,
-            "used_range_address": f"A1:{_col(cols)}{rows}" if rows and cols else None,
+            "used_range_address": f"A1:{column_letter(cols)}{rows}" if rows and cols else None,
             "used_range_row_count": rows, "used_range_column_count": cols,
             "values": values, "pictures": [], "shapes": [], "charts": [], "tables": [],
             "pivot_tables": [],
@@ -92,12 +94,6 @@ def book_json(grids: dict[str, list[list[Any]]], name: str = "kpis.xlsx") -> dic
     }
 
 
-def _col(n: int) -> str:
-    letters = ""
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def cell(value: Any) -> list[list[Any]]:
