@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbook.blocks import CellBlock, ColourRun, SheetContent, WorkbookPlan
+from workbook.blocks import CellBlock, CellMark, ColourRun, SheetContent, WorkbookPlan
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def default_planner(grids: dict[str, list[list[Any]]], part: str, book_name: str
         raise PlanUnavailable(
             "this installation has no workbook planner (workbook.plan.build_plan)"
         ) from exc
-    return build_plan(grids, None, book_name=book_name, parts=PARTS[part])
+    return build_plan(grids, None, book_name=book_name, parts=PARTS[part], mark_cells=True)
 
 
 Planner = Callable[[dict[str, list[list[Any]]], str, str], WorkbookPlan]
@@ -102,7 +102,8 @@ def select(plan: WorkbookPlan, part: str) -> WorkbookPlan:
     if part == "refresh":
         return plan
     wanted = {"validate": VALIDATION_SHEET, "summary": SUMMARY_SHEET}[part]
-    return WorkbookPlan(sheets=[s for s in plan.sheets if s.name == wanted])
+    marks = plan.marks if part == "validate" else []
+    return WorkbookPlan(sheets=[s for s in plan.sheets if s.name == wanted], marks=marks)
 
 
 # --- applying --------------------------------------------------------------------------------
@@ -118,13 +119,18 @@ class Applied:
     statuses: Counter = field(default_factory=Counter)
 
 
+# Text starting with these would be taken as a formula when typed; a leading ' keeps it text.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
 def _plain(value: Any) -> Any:
-    """A plan value as the engine takes it: text is never a formula ("=x" is written as text),
+    """A plan value as the engine takes it: text is never a formula ("=x", "+44", "-5 days" and
+    "@risk" are written as text),
     None blanks the cell, numpy numbers become plain numbers, NaN becomes a blank."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if value.startswith("=") else value
+        return "'" + value if value[:1] in FORMULA_STARTS else value
     if isinstance(value, bool):
         return value
     if isinstance(value, numbers.Integral):
@@ -277,7 +283,8 @@ def apply_plan(book, plan: WorkbookPlan) -> Applied:
     applied = Applied()
     # Resolve every target sheet before the first write, so a bad plan writes nothing.
     sheets: dict[str, Any] = {}
-    for name in {b.sheet for b in plan.blocks} | {r.sheet for r in plan.colour_runs}:
+    for name in {b.sheet for b in plan.blocks} | {r.sheet for r in plan.colour_runs} | \
+            {m.sheet for m in plan.marks}:
         sheet = _sheet_by_name(book, name)
         if sheet is None:
             raise KeyError(f"the plan writes to a sheet that is not in the book: {name!r}")
@@ -293,9 +300,25 @@ def apply_plan(book, plan: WorkbookPlan) -> Applied:
                 _colour(sheets[name], run, applied)
     for run in plan.colour_runs:
         applied.statuses[run.status] += run.height
+    for sheet_name, column, top, height, fill in mark_runs(plan.marks):
+        sheets[sheet_name].range((top, column), (top + height - 1, column)).color = fill
+        applied.colour_writes += 1
     for content in plan.sheets:
         _write_sheet(book, content, applied)
     return applied
+
+
+def mark_runs(marks: list[CellMark]) -> list[tuple[str, int, int, int, str | None]]:
+    """Marks as (sheet, column, top, height, fill): one action per run of adjacent equal marks."""
+    found: list[list] = []
+    for mark in sorted(marks, key=lambda m: (m.sheet, m.column, m.row)):
+        last = found[-1] if found else None
+        if last and (last[0], last[1], last[4]) == (mark.sheet, mark.column, mark.fill) \
+                and last[2] + last[3] == mark.row:
+            last[3] += 1
+        else:
+            found.append([mark.sheet, mark.column, mark.row, 1, mark.fill])
+    return [tuple(run) for run in found]
 
 
 # --- messages --------------------------------------------------------------------------------

@@ -144,10 +144,12 @@ def test_refresh_on_a_real_workbook(kpi_book, tmp_path):
     from workbook.plan import build_plan
 
     plan = build_plan(book_actions.read_grids(xw.Book(json=book_json(grids))), None,
-                      book_name="kpis.xlsx")
+                      book_name="kpis.xlsx", mark_cells=True)
     funcs = _funcs(actions)
     assert funcs.count("setValues") == len(plan.blocks) + len(plan.sheets)
-    assert funcs.count("setRangeColor") == len(plan.colour_runs) + sum(len(s.fills) for s in plan.sheets)
+    assert len(plan.marks) == 1  # ICT 01: off target, no commentary
+    assert funcs.count("setRangeColor") == len(plan.colour_runs) + len(plan.marks) + \
+        sum(len(s.fills) for s in plan.sheets)
     alerts = replay_file(path, actions, tmp_path / "replayed.xlsx")
     assert len(alerts) == 1 and alerts[0].startswith("Refreshed 6 indicators")
     wb = load_workbook(tmp_path / "replayed.xlsx")
@@ -161,6 +163,7 @@ def test_refresh_on_a_real_workbook(kpi_book, tmp_path):
 
 
 def test_validate_and_summary_write_only_their_sheet(kpi_book):
+    """Besides its own sheet, Validate only marks the missing-commentary cell (G7)."""
     _, grids = kpi_book
     for script, sheet in ((book_actions.validate_commentary, "KPI Validation"),
                           (book_actions.summary, "KPI Summary")):
@@ -170,7 +173,12 @@ def test_validate_and_summary_write_only_their_sheet(kpi_book):
         added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
         assert added == [sheet]
         new_index = len(grids)
-        assert all(a["sheet_position"] in (None, new_index) for a in actions), actions
+        elsewhere = [a for a in actions if a["sheet_position"] not in (None, new_index)]
+        if script is book_actions.validate_commentary:
+            assert [(a["func"], a["start_row"], a["start_column"]) for a in elsewhere] == \
+                [("setRangeColor", 6, 6)], elsewhere  # 0-based G7
+        else:
+            assert elsewhere == []
         assert _funcs(actions)[-1] == "alert"
 
 
@@ -205,13 +213,15 @@ def test_addin_refresh_matches_kpi_refresh(kpi_book, tmp_path):
     book_actions.refresh_statuses(book)
     replay_file(path, _actions(book), tmp_path / "addin.xlsx")
     addin, cli = _values(tmp_path / "addin.xlsx"), _values(out)
-    # Known difference: Office.js sends values without number formats, so a finding's message
-    # shows 0.6 where the file path (which sees the 0% format) shows 60%. Compare the rest.
+    # Known differences: Office.js sends values without number formats, so a finding's message
+    # shows 0.6 where the file path (which sees the 0% format) shows 60%; and only the add-in
+    # marks cells (the "Marked" column). Compare the rest.
     for values in (addin, cli):
         header = values["KPI Validation"][0]
-        message = header.index("Message")
+        message, marked = header.index("Message"), header.index("Marked")
         for row in values["KPI Validation"]:
             row[message] = None
+            row[marked] = None  # only the add-in marks cells
     assert addin == cli
 
 

@@ -118,6 +118,16 @@ class StatusChange:
     after: str
 
 
+@dataclass(frozen=True)
+class CellMark:
+    """One offending cell marked with a fill (or its earlier mark cleared: fill None)."""
+
+    sheet: str
+    row: int
+    column: int
+    fill: str | None
+
+
 @dataclass
 class WorkbookPlan:
     blocks: list[CellBlock] = field(default_factory=list)
@@ -125,6 +135,8 @@ class WorkbookPlan:
     colour_rules: list[StatusColourRule] = field(default_factory=list)  # file: conditional formats
     sheets: list[SheetContent] = field(default_factory=list)
     status_changes: list[StatusChange] = field(default_factory=list)
+    # The add-in's marks on offending cells: a fill, or fill None to clear an earlier mark.
+    marks: list[CellMark] = field(default_factory=list)
 
 
 def column_letter(column: int) -> str:

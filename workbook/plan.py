@@ -11,6 +11,7 @@ second refresh writes the same cells. Colours are conditional-format rules keyed
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ from kpi_rules import Rules
 from kpi_rules.values import fold
 from workbook.blocks import (
     CellBlock,
+    CellMark,
     ChartSpec,
     ColourRun,
     Hyperlink,
@@ -28,6 +30,8 @@ from workbook.blocks import (
     StatusColourRule,
     WorkbookPlan,
     cell_name,
+    column_index,
+    column_letter,
     runs,
 )
 from workbook.check import STATUS_CODES, BookCheck, check_grids
@@ -51,23 +55,30 @@ PARTS = ("results", "validation", "summary")
 
 
 def build_plan(grids, rules: Rules | None = None, book_name: str = "workbook",
-               parts: tuple[str, ...] = PARTS) -> WorkbookPlan:
-    """The plan for in-memory sheets: `{sheet: Grid}` or `{sheet: [[values]]}` (the add-in)."""
+               parts: tuple[str, ...] = PARTS, mark_cells: bool = False) -> WorkbookPlan:
+    """The plan for in-memory sheets: `{sheet: Grid}` or `{sheet: [[values]]}` (the add-in).
+
+    `mark_cells`: also fill each missing commentary cell and clear the marks of the previous run
+    (the add-in; the file path colours with conditional formats instead).
+    """
     grids = {name: g if isinstance(g, Grid) else Grid(name, [list(r) for r in g])
              for name, g in grids.items()}  # fmt: skip
     if rules is None:
         rules = find_rules(None, None, grids)
-    return plan_from_check(check_grids(grids, rules, book_name), grids, parts)
+    return plan_from_check(check_grids(grids, rules, book_name), grids, parts, mark_cells)
 
 
 def plan_from_check(check: BookCheck, grids: dict[str, Grid],
-                    parts: tuple[str, ...] = PARTS) -> WorkbookPlan:
+                    parts: tuple[str, ...] = PARTS, mark_cells: bool = False) -> WorkbookPlan:
     plan = WorkbookPlan()
     if "results" in parts:
         for index, layout in enumerate(check.tables):
             _plan_table(plan, layout, check.table_indicators(index), grids[layout.sheet], check.rules)
     if "validation" in parts:
-        plan.sheets.append(validation_sheet(check))
+        marked = marked_findings(check) if mark_cells else set()
+        plan.sheets.append(validation_sheet(check, marked))
+        if mark_cells:
+            plan.marks = cell_marks(check, marked, previous_marks(grids))
     if "summary" in parts:
         plan.sheets.append(summary_sheet(check))
     return plan
@@ -225,15 +236,18 @@ def _status_changes(layout: TableLayout, column: int, rows: pd.DataFrame,
 
 # --- the product's sheets -------------------------------------------------------------------
 
-VALIDATION_HEADER = ["Severity", "Sheet", "Cell", "Reference", "Finding", "Message"]
+VALIDATION_HEADER = ["Severity", "Sheet", "Cell", "Reference", "Finding", "Message", "Marked"]
+MARK_FILL = SEVERITY_FILLS["error"]
 
 
-def validation_sheet(check: BookCheck) -> SheetContent:
+def validation_sheet(check: BookCheck, marked: set[tuple[str, str]] = frozenset()) -> SheetContent:
+    """One row per finding, worst first, each linked to its cell. "Marked" says which cells the
+    add-in filled, so that its next run can clear exactly those."""
     findings = check.findings
     sheet = SheetContent(VALIDATION_SHEET, [list(VALIDATION_HEADER)],
-                         column_widths={1: 10, 2: 24, 3: 8, 4: 12, 5: 22, 6: 80})
+                         column_widths={1: 10, 2: 24, 3: 8, 4: 12, 5: 22, 6: 80, 7: 8})
     if findings.empty:
-        sheet.rows.append(["", "", "", "", "none", "No findings: every check passed."])
+        sheet.rows.append(["", "", "", "", "none", "No findings: every check passed.", None])
         return sheet
     order = {"error": 0, "warning": 1, "info": 2}
     sheet_order = {t.sheet: i for i, t in reversed(list(enumerate(check.tables)))}
@@ -241,7 +255,8 @@ def validation_sheet(check: BookCheck) -> SheetContent:
         _severity=findings["severity"].map(order), _sheet=findings["sheet"].map(sheet_order)
     ).sort_values(["_severity", "_sheet", "row"], kind="stable")
     for offset, f in enumerate(ordered.itertuples(index=False), start=2):
-        sheet.rows.append([f.severity, f.sheet, f.cell, f.reference, f.code, f.message])
+        mark = "yes" if (f.sheet, f.cell) in marked else None
+        sheet.rows.append([f.severity, f.sheet, f.cell, f.reference, f.code, f.message, mark])
         if f.cell:
             sheet.hyperlinks.append(Hyperlink(offset, 3, f"{quote_sheet(f.sheet)}!{f.cell}"))
     severities = [row[0] for row in sheet.rows[1:]]
@@ -249,6 +264,49 @@ def validation_sheet(check: BookCheck) -> SheetContent:
         sheet.fills.append(ColourRun(VALIDATION_SHEET, 2 + offset, 1, length, severity,
                                      SEVERITY_FILLS[severity]))
     return sheet
+
+
+def marked_findings(check: BookCheck) -> set[tuple[str, str]]:
+    """The cells the add-in marks: a missing commentary in a commentary column. Other cells
+    (figures, a typed status) often carry the officer's own fills, which a mark would replace."""
+    commentary = {(t.sheet, column_letter(t.columns["commentary"]))
+                  for t in check.tables if "commentary" in t.columns}  # fmt: skip
+    found = check.findings
+    if found.empty:
+        return set()
+    wanted = found[found["code"] == "missing_commentary"].dropna(subset=["cell"])
+    return {(sheet, cell) for sheet, cell in zip(wanted["sheet"], wanted["cell"])
+            if (sheet, cell.rstrip("0123456789")) in commentary}  # fmt: skip
+
+
+def previous_marks(grids: dict[str, Grid]) -> set[tuple[str, str]]:
+    """The cells the last run marked, as its "KPI Validation" sheet records them."""
+    sheet = grids.get(VALIDATION_SHEET)
+    if sheet is None or not sheet.values:
+        return set()
+    header = [str(v).strip() if v is not None else "" for v in sheet.values[0]]
+    if not {"Sheet", "Cell", "Marked"} <= set(header):
+        return set()
+    at = {name: header.index(name) for name in ("Sheet", "Cell", "Marked")}
+    return {(str(row[at["Sheet"]]), str(row[at["Cell"]])) for row in sheet.values[1:]
+            if len(row) > at["Marked"] and row[at["Marked"]] == "yes"}  # fmt: skip
+
+
+def cell_marks(check: BookCheck, marked: set[tuple[str, str]],
+               previous: set[tuple[str, str]]) -> list[CellMark]:
+    sheets = {t.sheet for t in check.tables}
+    marks = [CellMark(sheet, *_row_column(cell), MARK_FILL) for sheet, cell in sorted(marked)]
+    marks += [CellMark(sheet, *_row_column(cell), None) for sheet, cell in sorted(previous - marked)
+              if sheet in sheets and _CELL.fullmatch(cell)]  # fmt: skip
+    return marks
+
+
+_CELL = re.compile(r"([A-Z]{1,3})([1-9][0-9]*)")
+
+
+def _row_column(cell: str) -> tuple[int, int]:
+    letters, digits = _CELL.fullmatch(cell).groups()
+    return int(digits), column_index(letters)
 
 
 def quote_sheet(name: str) -> str:

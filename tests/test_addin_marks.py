@@ -1,0 +1,66 @@
+"""Validate commentary marks each off-target indicator without commentary, and a later run clears
+the marks it made once the commentary is written (never a cell it did not mark)."""
+
+from __future__ import annotations
+
+import openpyxl
+import xlwings as xw
+
+from addin import book_actions
+from tests.action_replay import replay_file
+from tests.addin_support import KPI_SHEET, book_json, grids_from_xlsx, make_kpi_workbook
+from workbook.plan import MARK_FILL
+
+MISSING = "G7"  # ICT 01: 60% against 80% and no commentary
+
+
+def validate(grids):
+    book = xw.Book(json=book_json(grids))
+    book_actions.validate_commentary(book)
+    return book.json()["actions"]
+
+
+def fill(path, cell):
+    found = openpyxl.load_workbook(path)[KPI_SHEET][cell].fill
+    return found.fgColor.rgb[-6:] if found.fill_type == "solid" else None
+
+
+def marked_cells(path):
+    rows = list(openpyxl.load_workbook(path)["KPI Validation"].iter_rows(values_only=True))
+    at = rows[0].index("Marked"), rows[0].index("Cell")
+    return {row[at[1]] for row in rows[1:] if row[at[0]] == "yes"}
+
+
+def test_missing_commentary_is_marked_then_cleared_when_written(tmp_path):
+    source = make_kpi_workbook(tmp_path / "kpis.xlsx")
+    once = tmp_path / "once.xlsx"
+    replay_file(source, validate(grids_from_xlsx(source)), once)
+    assert fill(once, MISSING) == MARK_FILL.lstrip("#")
+    assert marked_cells(once) == {MISSING}
+    assert fill(once, "G5") is None  # commentary present: not marked
+
+    grids = grids_from_xlsx(once)
+    grids[KPI_SHEET][6][6] = "Two vacancies filled in October"  # the officer explains
+    twice = tmp_path / "twice.xlsx"
+    actions = validate(grids)
+    clears = [a for a in actions if a["func"] == "setRangeColor" and a["args"][0] is None]
+    assert len(clears) == 1
+    replay_file(once, actions, twice)
+    assert fill(twice, MISSING) is None
+    assert marked_cells(twice) == set()
+
+
+def test_a_cell_the_add_in_did_not_mark_is_never_cleared(tmp_path):
+    source = make_kpi_workbook(tmp_path / "kpis.xlsx")
+    grids = grids_from_xlsx(source)
+    # A "KPI Validation" sheet from `kpi refresh` (the file path marks nothing) lists G7 unmarked.
+    grids["KPI Validation"] = [["Severity", "Sheet", "Cell", "Reference", "Finding", "Message",
+                                "Marked"],
+                               ["warning", KPI_SHEET, "D9", "REV 01", "missing_actual", "x", None]]
+    actions = validate(grids)
+    assert not [a for a in actions if a["func"] == "setRangeColor" and a["args"][0] is None]
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text():
+    assert [book_actions._plain(v) for v in ("=SUM(A1)", "+44 20", "-5 days", "@risk", "ok")] == \
+        ["'=SUM(A1)", "'+44 20", "'-5 days", "'@risk", "ok"]
