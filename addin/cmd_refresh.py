@@ -6,10 +6,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
 from kpi_rules import RulesError
-from workbook.batch import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK, books_under
+from workbook.batch import (
+    EXIT_FAILED,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    books_under,
+    one_line_reason,
+    progress_bar,
+)
 from workbook.detect import LayoutError
 from workbook.grid import WorkbookReadError
 from workbook.package_writer import WorkbookWriteError
@@ -41,8 +46,7 @@ def run(args) -> int:
 
 
 def _fail(path: Path, exc: Exception) -> int:
-    reason = " ".join(str(exc).split()).removeprefix(f"{path.name}: ")
-    print(f"kpi: {path}: {reason}", file=sys.stderr)
+    print(f"kpi: {path}: {one_line_reason(path, exc)}", file=sys.stderr)
     return EXIT_FAILED
 
 
@@ -71,7 +75,7 @@ def _run_folder(folder: Path, args) -> int:
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     codes, lines = [], []
-    for book in tqdm(books, desc="refreshing", unit="book", file=sys.stderr, leave=False):
+    for book in progress_bar(books, "refreshing"):
         output = str(out_dir / book.relative_to(folder)) if out_dir is not None else None
         try:
             if output:

@@ -5,7 +5,7 @@ A table: `evaluate(frame, rules)` then `find_findings(evaluated, rules, columns)
 """
 
 from .commentary import attach_notes, has_commentary
-from .findings import FINDING_COLUMNS, SEVERITY, find_findings, show_value
+from .findings import FINDING_COLUMNS, SEVERITY, SEVERITY_ORDER, find_findings, show_value
 from .matching import name_key, reference_key, split_reference
 from .rules import (
     CommentarySource,
@@ -40,6 +40,7 @@ __all__ = [
     "FINDING_COLUMNS",
     "OUTPUT_COLUMNS",
     "SEVERITY",
+    "SEVERITY_ORDER",
     "STATUSES",
     "TRENDS",
     "CommentarySource",

@@ -46,23 +46,29 @@ def check_one(path: Path, rules_path: str | None) -> BookResult:
     try:
         return BookResult(path, check=check_book(path, rules_path))
     except (WorkbookReadError, LayoutError, RulesError) as exc:
-        return BookResult(path, error=_reason(path, exc))
+        return BookResult(path, error=one_line_reason(path, exc))
     except MemoryError:
         return BookResult(path, error="not enough memory to read this workbook")
     except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
         return BookResult(path, error=f"internal error ({type(exc).__name__}: {exc})")
 
 
-def _reason(path: Path, exc: Exception) -> str:
+def one_line_reason(path: Path, exc: Exception) -> str:
+    """An error as one line, without the file name the caller prints in front of it."""
     text = " ".join(str(exc).split())
     prefix = f"{path.name}: "
     return text.removeprefix(prefix)
 
 
+def progress_bar(paths: list[Path], doing: str) -> tqdm:
+    """The progress bar of folder mode, on stderr so that stdout stays the report."""
+    return tqdm(paths, desc=doing, unit="book", file=sys.stderr, leave=False)
+
+
 def check_many(paths: list[Path], rules_path: str | None) -> list[BookResult]:
     """Check books in turn with a progress bar on stderr."""
     results = []
-    with tqdm(paths, desc="checking", unit="book", file=sys.stderr, leave=False) as progress:
+    with progress_bar(paths, "checking") as progress:
         for path in progress:
             progress.set_postfix_str(path.name[:30])
             results.append(check_one(path, rules_path))

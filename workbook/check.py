@@ -19,6 +19,7 @@ import pandas as pd
 
 from kpi_rules import (
     FINDING_COLUMNS,
+    STATUSES,
     Rules,
     attach_notes,
     evaluate,
@@ -35,7 +36,7 @@ from workbook.grid import Grid, read_grids
 from workbook.reader import looks_like_notes_sheet, notes_frame, table_frame
 from workbook.rules_lookup import find_rules, rules_sheet
 
-STATUS_CODES = ("on", "within", "off", "none")
+STATUS_CODES = STATUSES  # on, within, off, none
 INDICATOR_JSON = (
     "sheet", "row", "section", "reference", "indicator", "actual", "target", "previous",
     "polarity", "status", "label", "variance", "variance_pct", "trend",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kpi_rules import Rules
+from kpi_rules import SEVERITY_ORDER, Rules
 from kpi_rules.values import fold
 from workbook.blocks import (
     CellBlock,
@@ -36,7 +36,7 @@ from workbook.blocks import (
 )
 from workbook.check import STATUS_CODES, BookCheck, check_grids
 from workbook.detect import TableLayout
-from workbook.grid import Grid
+from workbook.grid import Grid, is_blank
 from workbook.rules_lookup import find_rules
 
 VALIDATION_SHEET, SUMMARY_SHEET = "KPI Validation", "KPI Summary"
@@ -98,7 +98,7 @@ def output_columns(grid: Grid, layout: TableLayout) -> list[_Output]:
     """Where status, variance, variance % and trend go for this table."""
     first = min(layout.columns.values())
     right = first
-    while not _blank(grid.cell(layout.header_row, right + 1)) and not _owned(grid, layout, right + 1):
+    while not is_blank(grid.cell(layout.header_row, right + 1)) and not _owned(grid, layout, right + 1):
         right += 1
     right = max(right, max(layout.columns.values()))
     found = _owned_columns(grid, layout, right)
@@ -137,11 +137,7 @@ def _column_free(grid: Grid, layout: TableLayout, column: int) -> bool:
     if column > grid.width:
         return True
     rows = grid.values[layout.header_row - 1:layout.last_row]
-    return all(column > len(cells) or _blank(cells[column - 1]) for cells in rows)
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return all(column > len(cells) or is_blank(cells[column - 1]) for cells in rows)
 
 
 def _plan_table(plan: WorkbookPlan, layout: TableLayout, rows: pd.DataFrame, grid: Grid,
@@ -192,7 +188,7 @@ def _column_blocks(layout: TableLayout, output: _Output, top: int, values: np.nd
     keep: list[int] = []  # offsets of rows whose content in a user's column must stay
     if not output.owned:
         others = np.setdiff1d(np.arange(top, top + len(values)), sheet_rows)
-        keep = [row - top for row in others.tolist() if not _blank(grid.cell(row, output.column))]
+        keep = [row - top for row in others.tolist() if not is_blank(grid.cell(row, output.column))]
     blocks, start = [], 0
     for stop in [*keep, len(values)]:
         if stop > start:
@@ -225,7 +221,7 @@ def _status_changes(layout: TableLayout, column: int, rows: pd.DataFrame,
         rows["row"], rows.get("status_typed", [None] * len(rows)), rows["typed_status"],
         rows["status"], rows.get("reference", [None] * len(rows)),
     ):
-        if _blank(typed_text) or (isinstance(typed_text, float) and math.isnan(typed_text)):
+        if is_blank(typed_text) or (isinstance(typed_text, float) and math.isnan(typed_text)):
             continue
         if typed != status:
             changes.append(StatusChange(layout.sheet, cell_name(int(row), column),
@@ -249,10 +245,9 @@ def validation_sheet(check: BookCheck, marked: set[tuple[str, str]] = frozenset(
     if findings.empty:
         sheet.rows.append(["", "", "", "", "none", "No findings: every check passed.", None])
         return sheet
-    order = {"error": 0, "warning": 1, "info": 2}
     sheet_order = {t.sheet: i for i, t in reversed(list(enumerate(check.tables)))}
     ordered = findings.assign(
-        _severity=findings["severity"].map(order), _sheet=findings["sheet"].map(sheet_order)
+        _severity=findings["severity"].map(SEVERITY_ORDER), _sheet=findings["sheet"].map(sheet_order)
     ).sort_values(["_severity", "_sheet", "row"], kind="stable")
     for offset, f in enumerate(ordered.itertuples(index=False), start=2):
         mark = "yes" if (f.sheet, f.cell) in marked else None
