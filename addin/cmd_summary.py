@@ -37,7 +37,7 @@ def summary_document(result: BookResult) -> dict:
     if result.check is None:
         return {"book": result.path.name, "error": result.error}
     check = result.check
-    rows = check.summary().to_dict("records")
+    rows = check.summary()
     summary = [
         {key: (int(value) if key not in ("sheet", "section") else (value or None))
          for key, value in row.items()}

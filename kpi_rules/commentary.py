@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
+from .columns import Columns, as_array, by_unique
 from .matching import name_key, reference_key, split_reference
 from .values import fold
 
@@ -28,36 +28,40 @@ def has_commentary(value) -> bool:
 
 
 def has_commentary_column(values) -> np.ndarray:
-    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    mapped = np.array([has_commentary(u) for u in uniques] + [False], dtype=bool)
-    return mapped[codes]
+    return by_unique(values, has_commentary, False, dtype=bool)
 
 
-def attach_notes(frame: pd.DataFrame, notes: pd.DataFrame | None) -> pd.DataFrame:
-    """Fill `commentary` from a notes table [key, text], keyed by reference or indicator name.
+def attach_notes(frame, notes) -> object:
+    """A copy of a pandas DataFrame with `commentary` filled from a notes table [key, text]."""
+    import pandas as pd
 
-    A row's own commentary wins; a note matches the row's reference first, then its name.
-    """
     out = frame.copy()
-    if "commentary" not in out:
-        out["commentary"] = None
-    if notes is None or notes.empty:
-        return out
+    pairs = [] if notes is None else list(zip(notes["key"], notes["text"]))
+    table = Columns({name: as_array(frame[name]) for name in ("reference", "indicator", "commentary")
+                     if name in frame}, len(frame))  # fmt: skip
+    out["commentary"] = pd.Series(notes_commentary(table, pairs), index=out.index, dtype=object)
+    return out
+
+
+def notes_commentary(table: Columns, notes: list[tuple]) -> np.ndarray:
+    """The `commentary` column with notes [(key, text), ...] filled in, keyed by reference or
+    indicator name. A row's own commentary wins; a note matches the reference first, then the name.
+    """
+    commentary = np.array(table.column("commentary"), dtype=object, copy=True)
     by_reference: dict[str, str] = {}
     by_name: dict[str, str] = {}
-    for key, text in zip(notes["key"], notes["text"]):
+    for key, text in notes:
         if not has_commentary(text):
             continue
         by_reference.setdefault(reference_key(key), text)
         by_name.setdefault(name_key(key), text)
     by_reference.pop("", None)
     by_name.pop("", None)
-    own = has_commentary_column(out["commentary"])
-    references = out["reference"] if "reference" in out else pd.Series([None] * len(out), index=out.index)
-    names = out["indicator"] if "indicator" in out else pd.Series([None] * len(out), index=out.index)
+    if not by_reference and not by_name:
+        return commentary
+    own = has_commentary_column(commentary)
     found = []
-    for ref, name in zip(references, names):
+    for ref, name in zip(table.column("reference").tolist(), table.column("indicator").tolist()):
         own_ref = reference_key(ref) if _is_text_or_number(ref) else ""
         # Layout 2: no reference column, the reference starts the indicator text.
         leading = split_reference(name)[0] if isinstance(name, str) else None
@@ -67,12 +71,9 @@ def attach_notes(frame: pd.DataFrame, notes: pd.DataFrame | None) -> pd.DataFram
         if note is None and name is not None:
             note = by_name.get(name_key(name))
         found.append(note)
-    # A copy: pandas' copy-on-write hands out read-only arrays.
-    commentary = np.array(out["commentary"].to_numpy(dtype=object), dtype=object, copy=True)
     fill = ~own & np.array([f is not None for f in found], dtype=bool)
     commentary[fill] = np.array(found, dtype=object)[fill]
-    out["commentary"] = pd.Series(commentary, index=out.index, dtype=object)
-    return out
+    return commentary
 
 
 def _is_text_or_number(value) -> bool:

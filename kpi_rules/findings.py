@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
+from .columns import Columns, as_array, by_unique, factorize, first_occurrences, is_missing
 from .commentary import has_commentary_column
 from .matching import reference_key
 from .rules import Rules, default_rules
@@ -58,30 +58,30 @@ def _raw(value) -> str:
     return repr(value.strip()) if isinstance(value, str) else str(value)
 
 
-def find_findings(
-    evaluated: pd.DataFrame, rules: Rules | None = None, columns: dict[str, str] | None = None
-) -> pd.DataFrame:
-    """Every finding in one evaluated table. `columns` maps a role to its column letter."""
+def find_findings(evaluated, rules: Rules | None = None, columns: dict[str, str] | None = None):
+    """Every finding in one evaluated pandas DataFrame, as a DataFrame of FINDING_COLUMNS."""
+    import pandas as pd
+
+    table = Columns({name: as_array(evaluated[name]) for name in evaluated.columns}, len(evaluated))
+    return pd.DataFrame(table_findings(table, rules, columns), columns=list(FINDING_COLUMNS))
+
+
+def table_findings(table: Columns, rules: Rules | None = None,
+                   columns: dict[str, str] | None = None) -> list[dict]:
+    """Every finding in one evaluated table (see evaluate_columns), as records of FINDING_COLUMNS,
+    by row, then severity, then code. `columns` maps a role to its column letter."""
     rules = rules or default_rules()
     columns = columns or {}
-    if evaluated.empty:
-        return pd.DataFrame(columns=FINDING_COLUMNS)
-    frame = evaluated.reset_index(drop=True)  # positions, whatever the caller's index
-    needed = [name for name in _MESSAGE_COLUMNS if name in frame]
+    if not table.height:
+        return []
+    needed = [name for name in _MESSAGE_COLUMNS if name in table]
     found = []
-    for code, mask, message in _checks(frame, rules):
-        positions = np.flatnonzero(mask)
-        if not len(positions):
-            continue
-        records = frame.iloc[positions][needed].to_dict("records")
-        for i, record in zip(positions.tolist(), records):
+    for code, mask, message in _checks(table, rules):
+        for i in np.flatnonzero(mask).tolist():
+            record = {name: table[name][i] for name in needed}
             found.append(_finding(record, code, message(record, i), columns))
-    table = pd.DataFrame(found, columns=FINDING_COLUMNS)
-    if table.empty:
-        return table
-    table["_order"] = table["severity"].map(SEVERITY_ORDER)
-    return table.sort_values(["row", "_order", "code"], kind="stable").drop(columns="_order")\
-        .reset_index(drop=True)
+    found.sort(key=lambda f: (f["row"] is None, f["row"] or 0, SEVERITY_ORDER[f["severity"]], f["code"]))
+    return found
 
 
 # The columns a finding or its message reads (taken once per check, not row by row).
@@ -91,43 +91,40 @@ _MESSAGE_COLUMNS = ("sheet", "row", "reference", "status", "actual", "target", "
 
 def _finding(row: dict, code: str, message: str, columns: dict[str, str]) -> dict:
     letter = next((columns[r] for r in POINTS_AT[code] if r in columns), None)
-    sheet_row = int(row["row"]) if row.get("row") is not None and not pd.isna(row["row"]) else None
+    sheet_row = None if is_missing(row.get("row")) else int(row["row"])
     cell = f"{letter}{sheet_row}" if letter and sheet_row is not None else None
     reference = row.get("reference")
-    if reference is not None and isinstance(reference, float) and math.isnan(reference):
-        reference = None
+    sheet = row.get("sheet")
     return {
-        "sheet": row.get("sheet"), "cell": cell, "row": sheet_row,
-        "reference": None if reference is None else str(reference),
+        "sheet": None if is_missing(sheet) else sheet, "cell": cell, "row": sheet_row,
+        "reference": None if is_missing(reference) else str(reference),
         "code": code, "severity": SEVERITY[code], "message": message,
     }  # fmt: skip
 
 
-def _present(frame: pd.DataFrame, role: str) -> np.ndarray:
+def _present(table: Columns, role: str) -> np.ndarray:
     """A cell with anything in it (a number, a marker, text)."""
-    if role not in frame:
-        return np.zeros(len(frame), dtype=bool)
-    values = frame[role]
-    return ~values.isna().to_numpy() & (values.astype(str).str.strip() != "").to_numpy()
+    if role not in table:
+        return np.zeros(table.height, dtype=bool)
+    return by_unique(table[role], lambda v: str(v).strip() != "", False, dtype=bool)
 
 
-def _checks(frame: pd.DataFrame, rules: Rules):
-    actual_ok = np.isfinite(frame["actual_value"].to_numpy(dtype=float))
-    target_ok = np.isfinite(frame["target_value"].to_numpy(dtype=float))
-    status = frame["status"].to_numpy(dtype=object)
-    typed = frame["typed_status"].to_numpy(dtype=object)
-    mismatch = frame["unit_mismatch"].to_numpy(dtype=bool)
-    no_polarity = pd.isna(frame["polarity_code"]).to_numpy()
-    commentary = has_commentary_column(frame["commentary"]) if "commentary" in frame \
-        else np.zeros(len(frame), dtype=bool)
+def _checks(table: Columns, rules: Rules):
+    actual_ok = np.isfinite(table["actual_value"].astype(float))
+    target_ok = np.isfinite(table["target_value"].astype(float))
+    status = table["status"]
+    typed = table["typed_status"]
+    mismatch = table["unit_mismatch"].astype(bool)
+    no_polarity = np.array([is_missing(p) for p in table["polarity_code"].tolist()], dtype=bool)
+    commentary = has_commentary_column(table.column("commentary"))
     needs_comment = np.isin(status, list(rules.commentary_required))
     # A typed placeholder ("-", "TBC") that is no label means nothing was typed yet.
-    typed_text = _present(frame, "status_typed") & (
-        pd.notna(typed) | has_commentary_column(_column_or_none(frame, "status_typed")))
-    _, actual_pct = parse_column(frame["actual"]) if "actual" in frame else (None, np.zeros(len(frame), bool))
-    _, target_pct = parse_column(frame["target"]) if "target" in frame else (None, np.zeros(len(frame), bool))
-    pct_a = actual_pct | _bool(frame, "actual_is_percent")
-    pct_t = target_pct | _bool(frame, "target_is_percent")
+    typed_text = _present(table, "status_typed") & (
+        (typed != None) | has_commentary_column(table.column("status_typed")))
+    _, actual_pct = parse_column(table.column("actual"))
+    _, target_pct = parse_column(table.column("target"))
+    pct_a = actual_pct | table.flags("actual_is_percent")
+    pct_t = target_pct | table.flags("target_is_percent")
     shown_pct = pct_a | pct_t
 
     def against(r: dict, i: int) -> str:  # one scale for both: they were compared
@@ -150,7 +147,7 @@ def _checks(frame: pd.DataFrame, rules: Rules):
            lambda r, i: f"Actual {show_value(r['actual_value'], pct_a[i])} and target "
                         f"{show_value(r['target_value'], pct_t[i])} look like different units "
                         "(a fraction against percentage points): not assessed")
-    yield ("duplicate_reference", _duplicates(frame),
+    yield ("duplicate_reference", _duplicates(table),
            lambda r, i: f"Reference {r['reference']} appears more than once in this table")
 
 
@@ -158,12 +155,6 @@ def _polarity_message(written) -> str:
     if isinstance(written, str) and written.strip():
         return (f"Polarity {written.strip()!r} is not bigger or smaller is better: not assessed")
     return "No polarity (bigger or smaller is better) in the row or the rules: not assessed"
-
-
-def _column_or_none(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name in frame:
-        return frame[name]
-    return pd.Series([None] * len(frame), index=frame.index, dtype=object)
 
 
 def _status_mismatch_message(row, rules: Rules) -> str:
@@ -175,23 +166,15 @@ def _status_mismatch_message(row, rules: Rules) -> str:
     return f"Typed status {written} but the figures say {rules.label(row['status'])!r}"
 
 
-def _bool(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame:
-        return np.zeros(len(frame), dtype=bool)
-    return frame[name].fillna(False).to_numpy(dtype=bool)
-
-
-def _duplicates(frame: pd.DataFrame) -> np.ndarray:
+def _duplicates(table: Columns) -> np.ndarray:
     """Second and later rows with one reference in one table and section."""
-    if "reference" not in frame:
-        return np.zeros(len(frame), dtype=bool)
-    codes, uniques = pd.factorize(frame["reference"], use_na_sentinel=True)
-    unique_keys = np.array([reference_key(r) if isinstance(r, (str, int, float)) else ""
-                            for r in uniques] + [""], dtype=object)  # fmt: skip
-    keys = pd.Series(unique_keys[codes], index=frame.index)
-    group = [keys]
-    for scope in ("sheet", "table", "section"):
-        if scope in frame:
-            group.append(frame[scope].astype(str))
-    duplicated = pd.concat(group, axis=1).duplicated(keep="first").to_numpy()
-    return duplicated & (keys != "").to_numpy()
+    if "reference" not in table:
+        return np.zeros(table.height, dtype=bool)
+    keys = by_unique(table["reference"], _reference_key, "")
+    scopes = [table[scope].tolist() for scope in ("sheet", "table", "section") if scope in table]
+    groups, _ = factorize(list(zip(keys.tolist(), *scopes)))
+    return ~first_occurrences(groups) & (keys != "")
+
+
+def _reference_key(reference) -> str:
+    return reference_key(reference) if isinstance(reference, (str, int, float)) else ""

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
-import pandas as pd
+
+from .columns import as_array, by_unique, factorize
 
 # Texts that mean "no figure" (compared case-folded, spaces folded).
 MARKERS = frozenset(
@@ -138,12 +139,13 @@ _NONE_TYPE = type(None)
 
 def parse_column(values) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised parse_value: (numbers as float64 with NaN, percent-text flags)."""
-    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    if series.dtype.kind in "fiu":
-        numbers = series.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    objects = as_array(values)
+    if objects.dtype.kind in "fiu":
+        numbers = objects.astype(np.float64, copy=True)
         numbers[~np.isfinite(numbers)] = np.nan
-        return numbers, np.zeros(len(series), dtype=bool)
-    objects = series.to_numpy(dtype=object)
+        return numbers, np.zeros(len(objects), dtype=bool)
+    if objects.dtype != object:
+        objects = objects.astype(object)
     numbers = np.full(len(objects), np.nan)
     percent = np.zeros(len(objects), dtype=bool)
     types = _TYPE_OF(objects)  # type() per cell, at C speed
@@ -160,7 +162,7 @@ def parse_column(values) -> tuple[np.ndarray, np.ndarray]:
         is_text = other_types == str
         texts = others[is_text]
         if len(texts):  # each distinct text is read once
-            codes, uniques = pd.factorize(objects[texts])
+            codes, uniques = factorize(objects[texts])
             unique_numbers, unique_percent = _parse_texts(uniques)
             numbers[texts] = unique_numbers[codes]
             percent[texts] = unique_percent[codes]
@@ -231,10 +233,7 @@ def parse_polarity(value) -> str | None:
 
 def parse_polarity_column(values) -> np.ndarray:
     """Vectorised parse_polarity: an object array of 'bigger' / 'smaller' / None."""
-    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    mapped = np.array([parse_polarity(u) for u in uniques] + [None], dtype=object)
-    return mapped[codes]
+    return by_unique(values, parse_polarity, None)
 
 
 def is_blank(value) -> bool:

@@ -8,8 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
 from kpi_rules import RulesError
 from workbook.check import BookCheck, check_book
 from workbook.detect import LayoutError
@@ -60,8 +58,10 @@ def one_line_reason(path: Path, exc: Exception) -> str:
     return text.removeprefix(prefix)
 
 
-def progress_bar(paths: list[Path], doing: str) -> tqdm:
+def progress_bar(paths: list[Path], doing: str):
     """The progress bar of folder mode, on stderr so that stdout stays the report."""
+    from tqdm import tqdm  # only folders show a bar; one book does not pay for the import
+
     return tqdm(paths, desc=doing, unit="book", file=sys.stderr, leave=False)
 
 

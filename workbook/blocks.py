@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
+
+from kpi_rules.columns import factorize
 
 Value = Any  # str | float | int | bool | None
 
@@ -167,7 +168,7 @@ def runs(values: list[Any]) -> list[tuple[int, int, Any]]:
     if not len(values):
         return []
     values = list(values)
-    codes, _ = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    codes, _ = factorize(values)
     starts = np.flatnonzero(np.diff(codes, prepend=-2))
     lengths = np.diff(starts, append=len(codes))
     return [(int(start), int(length), values[start]) for start, length in zip(starts, lengths)]

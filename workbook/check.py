@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import gc
 import math
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from kpi_rules import (
-    FINDING_COLUMNS,
-    STATUSES,
-    Rules,
-    attach_notes,
-    evaluate,
-    find_findings,
-)
+from kpi_rules import FINDING_COLUMNS, STATUSES, Rules
+from kpi_rules.columns import Columns, is_missing
+from kpi_rules.commentary import notes_commentary
+from kpi_rules.findings import table_findings
+from kpi_rules.table import evaluate_columns
 from workbook.detect import (
     PRODUCT_SHEETS,
     LayoutError,
@@ -33,7 +30,7 @@ from workbook.detect import (
     missing_rule_headers,
 )
 from workbook.grid import Grid, read_grids
-from workbook.reader import looks_like_notes_sheet, notes_frame, table_frame
+from workbook.reader import looks_like_notes_sheet, notes_rows, table_columns
 from workbook.rules_lookup import find_rules, rules_sheet
 
 STATUS_CODES = STATUSES  # on, within, off, none
@@ -50,24 +47,31 @@ JSON_SOURCE = {"actual": "actual_value", "target": "target_value", "previous": "
 class BookCheck:
     """What one workbook holds and what is wrong with it.
 
-    `indicators` is the engine's evaluated frame of every table, with a `table` column giving the
-    index into `tables`; `tables[i].data_rows` are the worksheet rows of table i's indicators.
+    `indicators` is the engine's evaluated columns of every table, with a `table` column giving
+    the index into `tables`; `tables[i].data_rows` are the worksheet rows of table i's indicators.
+    `findings` is one record (FINDING_COLUMNS) per finding, table by table, by row.
     """
 
     book: str
     rules: Rules
     tables: list[TableLayout]
-    indicators: pd.DataFrame
-    findings: pd.DataFrame
+    indicators: Columns
+    findings: list[dict]
     notes_sheet: str | None = None
 
     @property
     def has_errors(self) -> bool:
-        return bool((self.findings["severity"] == "error").any()) if len(self.findings) else False
+        return any(finding["severity"] == "error" for finding in self.findings)
 
-    def table_indicators(self, index: int) -> pd.DataFrame:
+    def table_indicators(self, index: int) -> Columns:
         """The evaluated rows of one table, in sheet order."""
-        return self.indicators[self.indicators["table"] == index]
+        return self.indicators.take(self.indicators["table"] == index)
+
+    def count_by(self, name: str) -> dict[str, int]:
+        """How many indicators have each status (name="status") or findings each severity."""
+        values = self.indicators[name].tolist() if name == "status" else \
+            [finding[name] for finding in self.findings]
+        return dict(Counter(values))
 
     def to_json(self) -> dict:
         """The `kpi validate --json` document of interfaces.md."""
@@ -78,26 +82,24 @@ class BookCheck:
                 for t in self.tables
             ],
             "indicators": _records(self.indicators, INDICATOR_JSON, JSON_SOURCE),
-            "findings": _records(self.findings, FINDING_COLUMNS, {}),
+            "findings": [{name: _json_value(f[name]) for name in FINDING_COLUMNS}
+                         for f in self.findings],
         }
 
-    def summary(self) -> pd.DataFrame:
-        """Counts by status per table and section: sheet, header_row, section, on..none, total."""
-        frame = self.indicators.assign(
-            header_row=[self.tables[i].header_row for i in self.indicators["table"]],
-            section=self.indicators["section"].fillna(""),
-        )
-        counts = pd.crosstab(
-            [frame["table"], frame["sheet"], frame["header_row"], frame["section"]],
-            frame["status"],
-        ).reindex(columns=list(STATUS_CODES), fill_value=0)
-        counts["total"] = counts.sum(axis=1)
-        order = frame.drop_duplicates(["table", "section"])[["table", "section"]]
-        counts = counts.reset_index()
-        counts = order.merge(counts, on=["table", "section"], how="left")
-        return counts.drop(columns="table")[
-            ["sheet", "header_row", "section", *STATUS_CODES, "total"]
-        ].reset_index(drop=True)
+    def summary(self) -> list[dict]:
+        """Counts by status per table and section, in sheet order: one record per group with
+        sheet, header_row, section ("" for none), on, within, off, none and total."""
+        sections = ["" if is_missing(s) else s for s in self.indicators["section"].tolist()]
+        groups: dict[tuple, Counter] = {}
+        for table, section, status in zip(self.indicators["table"].tolist(), sections,
+                                          self.indicators["status"].tolist()):  # fmt: skip
+            groups.setdefault((table, section), Counter())[status] += 1
+        return [
+            {"sheet": self.tables[table].sheet, "header_row": self.tables[table].header_row,
+             "section": section, **{s: counts[s] for s in STATUS_CODES},
+             "total": sum(counts.values())}
+            for (table, section), counts in groups.items()
+        ]  # fmt: skip
 
 
 def check_book(path: str | Path, rules_path: str | Path | None = None) -> BookCheck:
@@ -131,19 +133,19 @@ def check_grids(grids: dict[str, Grid], rules: Rules, book_name: str) -> BookChe
     notes_sheet, notes = _notes(grids, rules, {layout.sheet for layout in tables})
     evaluated, findings = [], []
     for index, layout in enumerate(tables):
-        frame = table_frame(grids[layout.sheet], layout)
-        frame.insert(0, "table", index)
+        table = table_columns(grids[layout.sheet], layout)
+        table["table"] = np.full(table.height, index, dtype=np.int64)
         if notes is not None:
-            frame = attach_notes(frame, notes)
-        result = evaluate(frame, rules)
+            table["commentary"] = notes_commentary(table, notes)
+        result = evaluate_columns(table, rules)
         evaluated.append(result)
-        findings.append(find_findings(result, rules, layout.column_letters))
+        findings += table_findings(result, rules, layout.column_letters)
     return BookCheck(
         book=book_name,
         rules=rules,
         tables=tables,
-        indicators=pd.concat(evaluated, ignore_index=True),
-        findings=_concat_findings(findings),
+        indicators=Columns.concat(evaluated),
+        findings=findings,
         notes_sheet=notes_sheet,
     )
 
@@ -181,21 +183,21 @@ def _no_table_reason(layouts_by_sheet: dict[str, list[TableLayout]], candidates)
 
 
 def _notes(grids: dict[str, Grid], rules: Rules, table_sheets: set[str]):
-    """(sheet name, notes frame) from the rules' [commentary], else a sheet named like notes."""
+    """(sheet name, notes rows) from the rules' [commentary], else a sheet named like notes."""
     source = rules.commentary
     if source is not None:
         grid = _sheet_named(grids, source.sheet)
         if grid is None:
             raise LayoutError(f'rules [commentary] sheet = "{source.sheet}": {_no_such_sheet(grids)}')
         try:
-            return grid.sheet, notes_frame(grid, source.key, source.text)
+            return grid.sheet, notes_rows(grid, source.key, source.text)
         except LookupError as exc:
             raise LayoutError(f"rules [commentary]: {exc}") from None
     for name, grid in grids.items():
         if name in table_sheets or _fold(name) in PRODUCT_SHEETS or not looks_like_notes_sheet(name):
             continue
         try:
-            return name, notes_frame(grid, None, None)
+            return name, notes_rows(grid, None, None)
         except LookupError:
             continue
     return None, None
@@ -213,41 +215,34 @@ def _fold(name: str) -> str:
     return " ".join(name.lower().split())
 
 
-def _concat_findings(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frames = [frame for frame in frames if len(frame)]
-    if not frames:
-        return pd.DataFrame(columns=list(FINDING_COLUMNS))
-    return pd.concat(frames, ignore_index=True)
-
-
 # --- JSON ------------------------------------------------------------------------------------
 
-def _records(frame: pd.DataFrame, names, source: dict[str, str]) -> list[dict]:
-    columns = [_json_column(frame, source.get(name, name)) for name in names]
+def _records(table: Columns, names, source: dict[str, str]) -> list[dict]:
+    columns = [_json_column(table, source.get(name, name)) for name in names]
     if "reference" in names:
         index = list(names).index("reference")
         columns[index] = [_reference_text(value) for value in columns[index]]
     return [dict(zip(names, row)) for row in zip(*columns)]
 
 
-def _json_column(frame: pd.DataFrame, name: str) -> list:
+def _json_column(table: Columns, name: str) -> list:
     """Plain Python values for json: NaN/NA -> None, numpy scalars -> int/float/bool."""
-    if name not in frame:
-        return [None] * len(frame)
-    series = frame[name]
-    values = np.array(series.to_numpy(dtype=object), dtype=object)  # floats: Python floats
-    missing = np.array(pd.isna(series), dtype=bool)
-    if series.dtype.kind == "f":
-        missing = missing | np.isinf(series.to_numpy(dtype=float))
-    values[missing] = None
-    if series.dtype.kind == "O":  # mostly text and None already: convert only the rest
-        return [v if v is None or type(v) is str else _json_value(v) for v in values]
-    return values.tolist()
+    if name not in table:
+        return [None] * table.height
+    values = table[name]
+    if values.dtype.kind == "f":
+        return [v if math.isfinite(v) else None for v in values.tolist()]
+    if values.dtype.kind in "biu":
+        return values.tolist()
+    # mostly text and None already: convert only the rest
+    return [v if v is None or type(v) is str else _json_value(v) for v in values.tolist()]
 
 
 def _json_value(value):
-    if value is None or isinstance(value, (str, int, float)) and not isinstance(value, bool):
+    if value is None or isinstance(value, str):
         return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value if not isinstance(value, float) or math.isfinite(value) else None
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, np.integer):

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from kpi_rules import SEVERITY_ORDER, Rules
+from kpi_rules.columns import Columns
 from kpi_rules.values import fold
 from workbook.blocks import (
     CellBlock,
@@ -140,9 +140,9 @@ def _column_free(grid: Grid, layout: TableLayout, column: int) -> bool:
     return all(column > len(cells) or is_blank(cells[column - 1]) for cells in rows)
 
 
-def _plan_table(plan: WorkbookPlan, layout: TableLayout, rows: pd.DataFrame, grid: Grid,
+def _plan_table(plan: WorkbookPlan, layout: TableLayout, rows: Columns, grid: Grid,
                 rules: Rules) -> None:
-    sheet_rows = rows["row"].to_numpy(dtype=np.int64)
+    sheet_rows = rows["row"].astype(np.int64)
     for output in output_columns(grid, layout):
         if output.owned:
             plan.blocks.append(CellBlock(layout.sheet, layout.header_row, output.column,
@@ -158,13 +158,14 @@ def _plan_table(plan: WorkbookPlan, layout: TableLayout, rows: pd.DataFrame, gri
                 plan.status_changes.extend(_status_changes(layout, output.column, rows, rules))
 
 
-def _output_values(rows: pd.DataFrame, name: str) -> np.ndarray:
+def _output_values(rows: Columns, name: str) -> np.ndarray:
     if name == "status":
-        return rows["label"].to_numpy(dtype=object)
+        return rows["label"]
     if name == "trend":
-        return rows["trend"].map(TREND_TEXT).astype(object).where(rows["trend"].notna(), None)\
-            .to_numpy(dtype=object)
-    return rounded(rows[name].to_numpy(dtype=float))
+        texts = np.empty(rows.height, dtype=object)
+        texts[:] = [TREND_TEXT.get(trend) for trend in rows["trend"].tolist()]
+        return texts
+    return rounded(rows[name].astype(float))
 
 
 def rounded(values: np.ndarray) -> np.ndarray:
@@ -199,27 +200,27 @@ def _column_blocks(layout: TableLayout, output: _Output, top: int, values: np.nd
     return blocks
 
 
-def _plan_colours(plan: WorkbookPlan, layout: TableLayout, column: int, rows: pd.DataFrame,
+def _plan_colours(plan: WorkbookPlan, layout: TableLayout, column: int, rows: Columns,
                   rules: Rules) -> None:
-    sheet_rows = rows["row"].to_numpy(dtype=np.int64)
+    sheet_rows = rows["row"].astype(np.int64)
     top, bottom = int(sheet_rows.min()), int(sheet_rows.max())
     for status in STATUS_CODES:
         plan.colour_rules.append(StatusColourRule(layout.sheet, top, column, bottom, column,
                                                   rules.label(status), status, rules.colour(status)))
     statuses = np.full(bottom - top + 1, None, dtype=object)
-    statuses[sheet_rows - top] = rows["status"].to_numpy(dtype=object)
+    statuses[sheet_rows - top] = rows["status"]
     for offset, length, status in runs(statuses.tolist()):
         if status is not None:
             plan.colour_runs.append(ColourRun(layout.sheet, top + offset, column, length, status,
                                               rules.colour(status)))
 
 
-def _status_changes(layout: TableLayout, column: int, rows: pd.DataFrame,
+def _status_changes(layout: TableLayout, column: int, rows: Columns,
                     rules: Rules) -> list[StatusChange]:
     changes = []
     for row, typed_text, typed, status, reference in zip(
-        rows["row"], rows.get("status_typed", [None] * len(rows)), rows["typed_status"],
-        rows["status"], rows.get("reference", [None] * len(rows)),
+        rows["row"].tolist(), rows.column("status_typed").tolist(), rows["typed_status"].tolist(),
+        rows["status"].tolist(), rows.column("reference").tolist(),
     ):
         if is_blank(typed_text) or (isinstance(typed_text, float) and math.isnan(typed_text)):
             continue
@@ -239,21 +240,21 @@ MARK_FILL = SEVERITY_FILLS["error"]
 def validation_sheet(check: BookCheck, marked: set[tuple[str, str]] = frozenset()) -> SheetContent:
     """One row per finding, worst first, each linked to its cell. "Marked" says which cells the
     add-in filled, so that its next run can clear exactly those."""
-    findings = check.findings
     sheet = SheetContent(VALIDATION_SHEET, [list(VALIDATION_HEADER)],
                          column_widths={1: 10, 2: 24, 3: 8, 4: 12, 5: 22, 6: 80, 7: 8})
-    if findings.empty:
+    if not check.findings:
         sheet.rows.append(["", "", "", "", "none", "No findings: every check passed.", None])
         return sheet
     sheet_order = {t.sheet: i for i, t in reversed(list(enumerate(check.tables)))}
-    ordered = findings.assign(
-        _severity=findings["severity"].map(SEVERITY_ORDER), _sheet=findings["sheet"].map(sheet_order)
-    ).sort_values(["_severity", "_sheet", "row"], kind="stable")
-    for offset, f in enumerate(ordered.itertuples(index=False), start=2):
-        mark = "yes" if (f.sheet, f.cell) in marked else None
-        sheet.rows.append([f.severity, f.sheet, f.cell, f.reference, f.code, f.message, mark])
-        if f.cell:
-            sheet.hyperlinks.append(Hyperlink(offset, 3, f"{quote_sheet(f.sheet)}!{f.cell}"))
+    ordered = sorted(check.findings, key=lambda f: (
+        SEVERITY_ORDER[f["severity"]], sheet_order.get(f["sheet"], len(sheet_order)),
+        f["row"] is None, f["row"] or 0))  # fmt: skip
+    for offset, f in enumerate(ordered, start=2):
+        mark = "yes" if (f["sheet"], f["cell"]) in marked else None
+        sheet.rows.append([f["severity"], f["sheet"], f["cell"], f["reference"], f["code"],
+                           f["message"], mark])  # fmt: skip
+        if f["cell"]:
+            sheet.hyperlinks.append(Hyperlink(offset, 3, f"{quote_sheet(f['sheet'])}!{f['cell']}"))
     severities = [row[0] for row in sheet.rows[1:]]
     for offset, length, severity in runs(severities):
         sheet.fills.append(ColourRun(VALIDATION_SHEET, 2 + offset, 1, length, severity,
@@ -266,11 +267,9 @@ def marked_findings(check: BookCheck) -> set[tuple[str, str]]:
     (figures, a typed status) often carry the officer's own fills, which a mark would replace."""
     commentary = {(t.sheet, column_letter(t.columns["commentary"]))
                   for t in check.tables if "commentary" in t.columns}  # fmt: skip
-    found = check.findings
-    if found.empty:
-        return set()
-    wanted = found[found["code"] == "missing_commentary"].dropna(subset=["cell"])
-    return {(sheet, cell) for sheet, cell in zip(wanted["sheet"], wanted["cell"])
+    wanted = [(f["sheet"], f["cell"]) for f in check.findings
+              if f["code"] == "missing_commentary" and f["cell"]]  # fmt: skip
+    return {(sheet, cell) for sheet, cell in wanted
             if (sheet, cell.rstrip("0123456789")) in commentary}  # fmt: skip
 
 
@@ -313,13 +312,13 @@ def summary_sheet(check: BookCheck) -> SheetContent:
     counts = check.summary()
     header = ["Group", "Sheet", "Section", *(rules.label(s) for s in STATUS_CODES), "Total"]
     sheet = SheetContent(SUMMARY_SHEET, [header], column_widths={1: 36, 2: 24, 3: 24})
-    for c in counts.itertuples(index=False):
-        group = c.sheet if not c.section else f"{c.sheet}: {c.section}"
-        sheet.rows.append([group, c.sheet, c.section or None,
-                           *(int(getattr(c, s)) for s in STATUS_CODES), int(c.total)])
-    totals = counts[[*STATUS_CODES, "total"]].sum()
-    sheet.rows.append(["All indicators", None, None, *(int(totals[s]) for s in STATUS_CODES),
-                       int(totals["total"])])
+    for c in counts:
+        group = c["sheet"] if not c["section"] else f"{c['sheet']}: {c['section']}"
+        sheet.rows.append([group, c["sheet"], c["section"] or None,
+                           *(c[s] for s in STATUS_CODES), c["total"]])
+    totals = {name: sum(c[name] for c in counts) for name in (*STATUS_CODES, "total")}
+    sheet.rows.append(["All indicators", None, None, *(totals[s] for s in STATUS_CODES),
+                       totals["total"]])
     last_group_row = len(sheet.rows) - 1  # the total row is left out of the chart
     if last_group_row >= 2:
         sheet.chart = ChartSpec(

@@ -1,16 +1,17 @@
-"""A detected KPI table as a pandas DataFrame of raw cell values, ready for the rules engine."""
+"""A detected KPI table as named columns of raw cell values, ready for the rules engine."""
 
 from __future__ import annotations
 
 import re
 
-import pandas as pd
+import numpy as np
 
 from kpi_rules import split_reference
+from kpi_rules.columns import Columns, as_array
 from workbook.detect import TableLayout, normalise, role_scores
 from workbook.grid import Grid, is_blank
 
-FRAME_COLUMNS = (
+TABLE_COLUMNS = (
     "sheet", "row", "section", "reference", "indicator", "polarity", "actual", "target",
     "previous", "commentary", "status_typed",
 )
@@ -19,7 +20,7 @@ PERCENT_FLAGS = {"actual": "actual_is_percent", "target": "target_is_percent",
 ROLE_TO_FRAME = {"status": "status_typed"}
 
 
-def table_frame(grid: Grid, layout: TableLayout) -> pd.DataFrame:
+def table_columns(grid: Grid, layout: TableLayout) -> Columns:
     """One row per indicator: raw values (object dtype) plus percent-format flags."""
     rows = layout.data_rows
     data: dict[str, list] = {
@@ -40,11 +41,11 @@ def table_frame(grid: Grid, layout: TableLayout) -> pd.DataFrame:
         data["indicator"] = [
             rest if reference else text for (reference, rest), text in zip(pairs, data["indicator"])
         ]
-    frame = pd.DataFrame({name: pd.Series(data[name], dtype=object) for name in FRAME_COLUMNS})
-    frame["row"] = frame["row"].astype(int)
+    table = Columns({name: as_array(data[name]) for name in TABLE_COLUMNS}, len(rows))
+    table["row"] = np.array(rows, dtype=np.int64)
     for role, flag in PERCENT_FLAGS.items():
-        frame[flag] = _percent_flags(grid, rows, layout.columns.get(role))
-    return frame
+        table[flag] = _percent_flags(grid, rows, layout.columns.get(role))
+    return table
 
 
 def _column_values(rows: list[list], column: int | None) -> list:
@@ -59,10 +60,10 @@ def _column_values(rows: list[list], column: int | None) -> list:
     return [None if value == "" else value for value in values]
 
 
-def _percent_flags(grid: Grid, rows: list[int], column: int | None) -> list[bool]:
+def _percent_flags(grid: Grid, rows: list[int], column: int | None) -> np.ndarray:
     if column is None or not grid.percent_cells:
-        return [False] * len(rows)
-    return grid.percent_cells.flags(rows, column).tolist()
+        return np.zeros(len(rows), dtype=bool)
+    return np.asarray(grid.percent_cells.flags(rows, column), dtype=bool)
 
 
 # --- notes sheets ------------------------------------------------------------------------------
@@ -73,19 +74,18 @@ TEXT_HEADERS = ("commentary",)
 NOTE_RE = re.compile(r"\bnotes?\b")
 
 
-def notes_frame(grid: Grid, key_header: str | None, text_header: str | None) -> pd.DataFrame:
-    """The [key, text] rows of a notes sheet; headers named, or found by synonyms when None.
+def notes_rows(grid: Grid, key_header: str | None, text_header: str | None) -> list[tuple]:
+    """The (key, text) rows of a notes sheet; headers named, or found by synonyms when None.
 
     Raises LookupError naming the header that is not in the sheet.
     """
     header_row, key_column, text_column = _notes_header(grid, key_header, text_header)
-    keys, texts = [], []
+    notes = []
     for row in range(header_row + 1, grid.height + 1):
         key, text = grid.cell(row, key_column), grid.cell(row, text_column)
         if not is_blank(key):
-            keys.append(key)
-            texts.append(text)
-    return pd.DataFrame({"key": pd.Series(keys, dtype=object), "text": pd.Series(texts, dtype=object)})
+            notes.append((key, text))
+    return notes
 
 
 def looks_like_notes_sheet(name: str) -> bool:

@@ -56,7 +56,7 @@ def findings_text(check: BookCheck) -> str:
         return "No findings."
     rows = [
         [f["severity"], _cell(f["sheet"], f["cell"]), f["code"], f["reference"], f["message"]]
-        for f in findings.to_dict("records")
+        for f in findings
     ]
     return text_table(["severity", "cell", "code", "reference", "message"], rows)
 
@@ -67,13 +67,12 @@ def _cell(sheet: str, cell) -> str:
 
 def counts_line(check: BookCheck) -> str:
     """'40 indicators in 2 tables: 20 on, ...; 3 errors, 5 warnings, 1 info'."""
-    statuses = check.indicators["status"].value_counts()
-    severities = check.findings["severity"].value_counts() if len(check.findings) else {}
+    statuses, severities = check.count_by("status"), check.count_by("severity")
     status_text = ", ".join(f"{int(statuses.get(code, 0))} {code}" for code in STATUS_CODES)
     finding_text = ", ".join(
         _plural(int(severities.get(level, 0)), level) for level in ("error", "warning", "info")
     )
-    return (f"{_plural(len(check.indicators), 'indicator')} in "
+    return (f"{_plural(check.indicators.height, 'indicator')} in "
             f"{_plural(len(check.tables), 'table')}: {status_text}; {finding_text}")  # fmt: skip
 
 
@@ -93,8 +92,7 @@ def validate_text(check: BookCheck) -> str:
 
 
 def summary_text(check: BookCheck) -> str:
-    summary = check.summary()
-    rows = summary.astype(object).where(summary.notna(), None).values.tolist()
+    rows = [list(row.values()) for row in check.summary()]
     table = text_table(["sheet", "header row", "section", *STATUS_CODES, "total"], rows)
     return f"{check.book}\n\n{table}\n\n{counts_line(check)}"
 
