@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from kpi_rules import (
     evaluate,
     favourable,
+    find_findings,
     parse_column,
     parse_value,
     status,
@@ -34,6 +35,8 @@ from kpi_rules import (
     variance,
     variance_pct,
 )
+from kpi_rules.findings import table_findings
+from kpi_rules.table import OUTPUT_COLUMNS, evaluate_columns
 
 RANK = {"off": 0, "within": 1, "on": 2}
 PROFILE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -233,3 +236,32 @@ def test_parse_column_equals_parse_value(cells):
         parsed = parse_value(cell)
         assert (math.isnan(number) and math.isnan(parsed.number)) or number == parsed.number, cell
         assert bool(is_percent) is parsed.percent, cell
+
+
+# 6. The pandas-free core (the file path) equals evaluate() on a DataFrame ------------------
+
+
+@PROFILE
+@given(rows=tables(), references=st.lists(st.sampled_from(["A1", "a 1", "B2", None, 7]),
+                                          min_size=25, max_size=25))
+def test_columns_core_equals_the_dataframe_api(rows, references):
+    for number, (row, reference) in enumerate(zip(rows, references), start=2):
+        row["reference"], row["sheet"], row["row"] = reference, "KPIs", number
+    frame = pd.DataFrame(rows, dtype=object)
+    columns = {name: np.array(frame[name].tolist() + [None], dtype=object)[:-1] for name in frame}
+    from_frame, from_columns = evaluate(frame), evaluate_columns(columns)
+    for name in OUTPUT_COLUMNS:
+        left, right = from_frame[name].tolist(), from_columns[name].tolist()
+        assert [_comparable(v) for v in left] == [_comparable(v) for v in right], name
+    letters = {"actual": "D", "target": "E", "reference": "A"}
+    as_records = find_findings(from_frame, None, letters).to_dict("records")
+    assert [{k: _missing_as_none(v) for k, v in f.items()} for f in as_records] == \
+        table_findings(from_columns, None, letters)
+
+
+def _missing_as_none(value):  # a DataFrame shows a missing text as NaN
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _comparable(value):
+    return "NaN" if isinstance(value, float) and math.isnan(value) else value
