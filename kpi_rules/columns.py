@@ -8,6 +8,7 @@ importing pandas alone costs about 0.2 s, which is most of a 10,000-row refresh.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
@@ -91,26 +92,44 @@ def is_missing(value) -> bool:
 
 
 def factorize(values) -> tuple[np.ndarray, list]:
-    """(codes, distinct values in order of first appearance); a missing value has code -1."""
+    """(codes, distinct values in order of first appearance); a missing value has code -1.
+
+    pandas' C hash table when pandas is already loaded (a DataFrame caller brought it: about 4x
+    faster on many distinct texts); otherwise a dict, so the file path never imports pandas.
+    """
+    pandas = sys.modules.get("pandas")
+    if pandas is not None:
+        try:
+            codes, distinct = pandas.factorize(as_array(values), use_na_sentinel=True)
+            return codes.astype(np.intp, copy=False), distinct.tolist()
+        except TypeError:  # unhashable cells: see below
+            pass
+    return factorize_with_dict(values)
+
+
+def factorize_with_dict(values) -> tuple[np.ndarray, list]:
+    """factorize without pandas."""
     items = as_array(values).tolist()
     try:
-        distinct = list(dict.fromkeys(items))
+        lookup = dict.fromkeys(items)  # distinct values in order, at C speed
     except TypeError:  # an unhashable cell (a list from some caller): each row is its own value
         codes = np.arange(len(items), dtype=np.intp)
         return _drop_missing(codes, items)
-    lookup = {value: code for code, value in enumerate(distinct)}
+    for code, value in enumerate(lookup):
+        lookup[value] = code
     codes = np.fromiter(map(lookup.__getitem__, items), dtype=np.intp, count=len(items))
-    return _drop_missing(codes, distinct)
+    return _drop_missing(codes, list(lookup))
 
 
 def _drop_missing(codes: np.ndarray, distinct: list) -> tuple[np.ndarray, list]:
-    missing = [is_missing(value) for value in distinct]
-    if not any(missing):
+    gone = [i for i, value in enumerate(distinct) if type(value) is not str and is_missing(value)]
+    if not gone:
         return codes, distinct
-    keep = [value for value, gone in zip(distinct, missing) if not gone]
-    remap = np.cumsum([not gone for gone in missing]) - 1
-    remap[np.array(missing, dtype=bool)] = -1
-    return remap[codes] if len(codes) else codes, keep
+    missing = np.zeros(len(distinct), dtype=bool)
+    missing[gone] = True
+    remap = np.cumsum(~missing) - 1
+    remap[missing] = -1
+    return remap[codes], [value for value, out in zip(distinct, missing.tolist()) if not out]
 
 
 def by_unique(values, function: Callable, missing, dtype=object) -> np.ndarray:
