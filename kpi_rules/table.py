@@ -33,7 +33,7 @@ from .values import (
 OUTPUT_COLUMNS = (
     "actual_value", "target_value", "previous_value", "polarity_code", "tolerance",
     "tolerance_mode", "unit_mismatch", "status", "label", "rag", "colour", "variance",
-    "variance_pct", "favourable", "trend", "typed_status",
+    "variance_pct", "favourable", "trend", "typed_status", "percent",
 )  # fmt: skip
 
 
@@ -152,6 +152,7 @@ def _results(table: Columns, rules: Rules) -> dict[str, np.ndarray]:
         "favourable": _pick([True, False, False, None], codes),
         "trend": _pick(TRENDS, trends),
         "typed_status": typed,
+        "percent": actual_pct | target_pct,  # the figures are shown as percentages
     }  # fmt: skip
 
 

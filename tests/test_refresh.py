@@ -192,3 +192,28 @@ def test_one_book_starts_fast_without_pandas(tmp_path, command):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             check=True, cwd=Path(__file__).resolve().parents[1])  # fmt: skip
     assert result.stdout.split(None, 1) == ["1", "[]\n"], result.stderr
+
+
+def test_a_percentage_indicators_variance_is_shown_as_a_percentage(tmp_path):
+    """A variance is in the figures' own units: 70% against 80% is -10.0%, 120 against 100 is 20."""
+    path = tmp_path / "mixed.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet, percent = book.add_worksheet("KPIs"), book.add_format({"num_format": "0%"})
+    sheet.write_row(0, 0, ["Reference", "Indicator", "Polarity", "Actual", "Target", "Commentary"])
+    sheet.write_row(1, 0, ["CS 01", "% calls answered", "Bigger"])
+    sheet.write_number(1, 3, 0.7, percent)
+    sheet.write_number(1, 4, 0.8, percent)
+    sheet.write_row(2, 0, ["CS 02", "% emails answered", "Bigger", "75%", "80%", "Staff shortage"])
+    sheet.write_row(3, 0, ["CS 03", "Complaints received", "Smaller", 120, 100, "Winter peak"])
+    sheet.write_row(4, 0, ["CS 04", "% invoices paid", "Bigger", "95%"])
+    sheet.write_number(4, 4, 0.9, percent)
+    book.close()
+    refresh(path, "-o", tmp_path / "out.xlsx")
+    cells = openpyxl.load_workbook(tmp_path / "out.xlsx")["KPIs"]
+    header = [c.value for c in cells[1]]
+    column = header.index("KPI variance") + 1
+    shown = {cells.cell(row, 1).value: (cells.cell(row, column).value,
+                                        cells.cell(row, column).number_format)
+             for row in range(2, 6)}  # fmt: skip
+    assert shown == {"CS 01": (-0.1, "0.0%"), "CS 02": (-0.05, "0.0%"),
+                     "CS 03": (20, "#,##0.###;-#,##0.###;0"), "CS 04": (0.05, "0.0%")}  # fmt: skip

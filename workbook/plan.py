@@ -50,6 +50,7 @@ OUTPUT_HEADERS = {
 OWNED_HEADERS = frozenset(fold(h) for h in OUTPUT_HEADERS.values())
 TREND_TEXT = {"improving": "▲ Improving", "worsening": "▼ Worsening", "no_change": "► No change"}
 VARIANCE_FORMAT, VARIANCE_PCT_FORMAT = "#,##0.###;-#,##0.###;0", "0.0%"
+VARIANCE_AS_PERCENT_FORMAT = "0.0%"  # the variance of a percentage indicator, in its own units
 SEVERITY_FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
 PARTS = ("results", "validation", "summary")
 
@@ -151,7 +152,8 @@ def _plan_table(plan: WorkbookPlan, layout: TableLayout, rows: Columns, grid: Gr
         bottom = max(layout.last_row, int(sheet_rows.max())) if output.owned else int(sheet_rows.max())
         column = np.full(bottom - top + 1, None, dtype=object)
         column[sheet_rows - top] = _output_values(rows, output.name)
-        plan.blocks.extend(_column_blocks(layout, output, top, column, sheet_rows, grid))
+        formats = _number_formats(rows, output.name, top, len(column))
+        plan.blocks.extend(_column_blocks(layout, output, top, column, formats, sheet_rows, grid))
         if output.name == "status":
             _plan_colours(plan, layout, output.column, rows, rules)
             if not output.owned:
@@ -182,19 +184,39 @@ def rounded(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _number_formats(rows: Columns, name: str, top: int, length: int) -> np.ndarray:
+    """The number format of each cell of an output column from `top` (None: the cell's own).
+
+    A variance is in the figures' own units: -10.0% for a percentage indicator, -12 for a count.
+    Rows between indicators (section headings) take the format above, so blocks stay whole.
+    """
+    formats = np.full(length, {"variance": VARIANCE_FORMAT,
+                               "variance_pct": VARIANCE_PCT_FORMAT}.get(name), dtype=object)  # fmt: skip
+    if name != "variance" or "percent" not in rows:
+        return formats
+    offsets = rows["row"].astype(np.int64) - top
+    percent = np.zeros(length, dtype=bool)
+    known = np.zeros(length, dtype=bool)
+    percent[offsets], known[offsets] = rows["percent"].astype(bool), True
+    above = np.maximum.accumulate(np.where(known, np.arange(length), 0))
+    formats[percent[above] & known[above]] = VARIANCE_AS_PERCENT_FORMAT
+    return formats
+
+
 def _column_blocks(layout: TableLayout, output: _Output, top: int, values: np.ndarray,
-                   sheet_rows: np.ndarray, grid: Grid) -> list[CellBlock]:
-    """One block per column; in a user's column, split where a non-indicator row has content."""
-    number_format = {"variance": VARIANCE_FORMAT, "variance_pct": VARIANCE_PCT_FORMAT}.get(output.name)
+                   formats: np.ndarray, sheet_rows: np.ndarray, grid: Grid) -> list[CellBlock]:
+    """One block per column and number format; in a user's column, split where a non-indicator
+    row has content."""
     keep: list[int] = []  # offsets of rows whose content in a user's column must stay
     if not output.owned:
         others = np.setdiff1d(np.arange(top, top + len(values)), sheet_rows)
         keep = [row - top for row in others.tolist() if not is_blank(grid.cell(row, output.column))]
     blocks, start = [], 0
     for stop in [*keep, len(values)]:
-        if stop > start:
-            blocks.append(CellBlock(layout.sheet, top + start, output.column,
-                                    tuple(zip(values[start:stop].tolist())),
+        for offset, length, number_format in runs(formats[start:stop].tolist()):
+            first = start + offset
+            blocks.append(CellBlock(layout.sheet, top + first, output.column,
+                                    tuple(zip(values[first:first + length].tolist())),
                                     number_format=number_format))
         start = stop + 1
     return blocks
