@@ -7,8 +7,9 @@ values into grids, asks the workbook layer for a `WorkbookPlan` (the vocabulary 
 `kpi refresh`) and applies it:
 
 - one `range.value = rows` per `CellBlock` (a whole column at once),
-- one `range.color = fill` per `ColourRun` (a run of equal status, never a fill per cell); a
-  column with many short runs goes as one colour matrix per 10,000 cells instead,
+- one `range.color = fill` per `ColourRun` (a run of equal status, never a fill per cell) and per
+  run of marked cells; a column with many short runs goes as one colour matrix per 10,000 cells
+  instead,
 - each `SheetContent` ("KPI Validation", "KPI Summary") is cleared or created and written in one
   go, with its own fills, widths and links (many links: one =HYPERLINK() column in one action),
 - one short `book.app.alert(...)`.
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbook.blocks import CellBlock, CellMark, ColourRun, SheetContent, WorkbookPlan
+from workbook.blocks import CellBlock, CellMark, SheetContent, WorkbookPlan
 
 logger = logging.getLogger(__name__)
 
@@ -175,10 +176,10 @@ def _write_block(sheet, block: CellBlock, applied: Applied) -> None:
         rng.font.bold = True
 
 
-def _colour(sheet, run: ColourRun, applied: Applied) -> None:
-    if run.height <= 0:
+def _fill(sheet, column: int, top: int, height: int, fill: str | None, applied: Applied) -> None:
+    if height <= 0:
         return
-    sheet.range((run.top, run.column), (run.top + run.height - 1, run.column)).color = run.fill
+    sheet.range((top, column), (top + height - 1, column)).color = fill
     applied.colour_writes += 1
 
 
@@ -189,28 +190,34 @@ MATRIX_MIN_RUNS = 32
 MATRIX_MAX_CELLS = 10_000  # xlwings' setRangeColors limit per action
 
 
-def _runs_by_column(runs_: list[ColourRun]) -> dict[tuple[str, int], list[ColourRun]]:
-    grouped: dict[tuple[str, int], list[ColourRun]] = {}
-    for run in runs_:
-        if run.height > 0:
-            grouped.setdefault((run.sheet, run.column), []).append(run)
-    return grouped
-
-
-def _colour_matrix(sheet, runs_: list[ColourRun], applied: Applied) -> None:
-    """One setRangeColors action per 10,000 rows of a column; cells between runs keep theirs."""
-    top = min(run.top for run in runs_)
-    bottom = max(run.top + run.height - 1 for run in runs_)
+def _fill_column(sheet, column: int, runs_: list[tuple[int, int, str | None]], remote: bool,
+                 applied: Applied) -> None:
+    """Fills (top, height, fill; None clears) down one column: one action per run, or one colour
+    matrix per 10,000 rows when the column has many runs (cells between runs keep theirs)."""
+    if not remote or len(runs_) < MATRIX_MIN_RUNS:
+        for top, height, fill in runs_:
+            _fill(sheet, column, top, height, fill, applied)
+        return
+    top = min(start for start, _, _ in runs_)
+    bottom = max(start + height - 1 for start, height, _ in runs_)
     fills: list[Any] = [...] * (bottom - top + 1)  # Ellipsis = keep the cell's fill
-    for run in runs_:
-        fills[run.top - top:run.top - top + run.height] = [run.fill] * run.height
-    column = runs_[0].column
+    for start, height, fill in runs_:
+        fills[start - top:start - top + height] = [fill] * height
     for start in range(0, len(fills), MATRIX_MAX_CELLS):
         chunk = fills[start:start + MATRIX_MAX_CELLS]
         first = top + start
         rng = sheet.range((first, column), (first + len(chunk) - 1, column))
         rng.set_colors([[fill] for fill in chunk])
         applied.colour_writes += 1
+
+
+def _by_column(runs_) -> dict[tuple[str, int], list[tuple[int, int, str | None]]]:
+    """(sheet, column, top, height, fill) runs grouped by column."""
+    grouped: dict[tuple[str, int], list[tuple[int, int, str | None]]] = {}
+    for sheet, column, top, height, fill in runs_:
+        if height > 0:
+            grouped.setdefault((sheet, column), []).append((top, height, fill))
+    return grouped
 
 
 def _sheet_by_name(book, name: str):
@@ -245,7 +252,7 @@ def _write_sheet(book, content: SheetContent, applied: Applied) -> None:
                 screen_tip=f"Go to {link.location}",
             )
     for run in content.fills:
-        _colour(sheet, run, applied)
+        _fill(sheet, run.column, run.top, run.height, run.fill, applied)
     applied.sheets_written.append(content.name)
 
 
@@ -292,17 +299,12 @@ def apply_plan(book, plan: WorkbookPlan) -> Applied:
 
     for block in plan.blocks:
         _write_block(sheets[block.sheet], block, applied)
-    for (name, _column), runs_ in _runs_by_column(plan.colour_runs).items():
-        if _is_remote(book) and len(runs_) >= MATRIX_MIN_RUNS:
-            _colour_matrix(sheets[name], runs_, applied)
-        else:
-            for run in runs_:
-                _colour(sheets[name], run, applied)
+    status_fills = [(r.sheet, r.column, r.top, r.height, r.fill) for r in plan.colour_runs]
+    for runs_ in (status_fills, mark_runs(plan.marks)):
+        for (name, column), column_runs in _by_column(runs_).items():
+            _fill_column(sheets[name], column, column_runs, _is_remote(book), applied)
     for run in plan.colour_runs:
         applied.statuses[run.status] += run.height
-    for sheet_name, column, top, height, fill in mark_runs(plan.marks):
-        sheets[sheet_name].range((top, column), (top + height - 1, column)).color = fill
-        applied.colour_writes += 1
     for content in plan.sheets:
         _write_sheet(book, content, applied)
     return applied

@@ -64,3 +64,44 @@ def test_a_cell_the_add_in_did_not_mark_is_never_cleared(tmp_path):
 def test_text_that_looks_like_a_formula_is_written_as_text():
     assert [book_actions._plain(v) for v in ("=SUM(A1)", "+44 20", "-5 days", "@risk", "ok")] == \
         ["'=SUM(A1)", "'+44 20", "'-5 days", "'@risk", "ok"]
+
+
+def test_many_scattered_marks_go_as_one_colour_matrix_and_keep_other_fills(tmp_path):
+    """Office.js syncs once per action: 60 scattered marks must not cost 60 round trips."""
+    source = tmp_path / "big.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "KPIs"
+    sheet.append(["Ref", "Indicator", "Polarity", "Actual", "Target", "Commentary"])
+    for i in range(120):  # even rows off target without commentary, odd rows on target
+        sheet.append([f"K{i:03d}", f"Indicator {i}", "Bigger", 50 if i % 2 == 0 else 90, 80, None])
+    own = openpyxl.styles.PatternFill(fill_type="solid", start_color="FFFF00", end_color="FFFF00")
+    sheet["F3"].fill = own  # the officer's own yellow on an on-target row's commentary cell
+    book.save(source)
+
+    actions = validate(grids_from_xlsx(source))
+    matrices = [a for a in actions if a["func"] == "setRangeColors"]
+    single = [a for a in actions if a["func"] == "setRangeColor"]
+    assert len(matrices) == 1 and len(single) < 5
+    once = tmp_path / "once.xlsx"
+    replay_file(source, actions, once)
+    cells = openpyxl.load_workbook(once)["KPIs"]
+    marked = {f"F{row}" for row in range(2, 122) if cells[f"F{row}"].fill.fill_type == "solid"
+              and cells[f"F{row}"].fill.fgColor.rgb[-6:] == MARK_FILL.lstrip("#")}  # fmt: skip
+    assert marked == {f"F{2 + i}" for i in range(0, 120, 2)} == marked_cells_on(once, "KPIs")
+    assert cells["F3"].fill.fgColor.rgb[-6:] == "FFFF00"
+
+    grids = grids_from_xlsx(once)
+    for row in grids["KPIs"][1::2]:  # every off-target row gets its explanation
+        row[5] = "Explained"
+    twice = tmp_path / "twice.xlsx"
+    replay_file(once, validate(grids), twice)
+    cells = openpyxl.load_workbook(twice)["KPIs"]
+    assert all(cells[f"F{row}"].fill.fill_type is None for row in range(2, 122, 2))
+    assert cells["F3"].fill.fgColor.rgb[-6:] == "FFFF00"
+
+
+def marked_cells_on(path, sheet):
+    rows = list(openpyxl.load_workbook(path)["KPI Validation"].iter_rows(values_only=True))
+    at = rows[0].index("Marked"), rows[0].index("Cell"), rows[0].index("Sheet")
+    return {row[at[1]] for row in rows[1:] if row[at[0]] == "yes" and row[at[2]] == sheet}
