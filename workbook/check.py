@@ -90,10 +90,10 @@ class BookCheck:
         """Counts by status per table and section, in sheet order: one record per group with
         sheet, header_row, section ("" for none), on, within, off, none and total."""
         sections = ["" if is_missing(s) else s for s in self.indicators["section"].tolist()]
-        groups: dict[tuple, Counter] = {}
-        for table, section, status in zip(self.indicators["table"].tolist(), sections,
-                                          self.indicators["status"].tolist()):  # fmt: skip
-            groups.setdefault((table, section), Counter())[status] += 1
+        keys = list(zip(self.indicators["table"].tolist(), sections))
+        groups = {key: Counter() for key in keys}  # first-seen order: sheet order
+        for key, status in zip(keys, self.indicators["status"].tolist()):
+            groups[key][status] += 1
         return [
             {"sheet": self.tables[table].sheet, "header_row": self.tables[table].header_row,
              "section": section, **{s: counts[s] for s in STATUS_CODES},

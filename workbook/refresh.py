@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbook.blocks import WorkbookPlan
-from workbook.check import BookCheck, check_grids
+from workbook.check import BookCheck, check_grids, gc_paused
 from workbook.grid import WorkbookReadError, read_grids
 from workbook.package_writer import WorkbookWriteError, apply_plan
 from workbook.plan import plan_from_check
@@ -48,10 +48,11 @@ def refresh_book(source: Path, target: Path, rules_path: str | Path | None = Non
     source = Path(source)
     if not source.is_file():
         raise WorkbookReadError(source, "no such file")
-    grids = read_grids(source)
-    rules = find_rules(source, rules_path, grids)
-    check = check_grids(grids, rules, source.name)
-    plan = plan_from_check(check, grids)
-    del grids  # the sheets' values are the largest thing held; the writer streams the file again
-    apply_plan(source, target, plan)
+    with gc_paused():
+        grids = read_grids(source)
+        rules = find_rules(source, rules_path, grids)
+        check = check_grids(grids, rules, source.name)
+        plan = plan_from_check(check, grids)
+        del grids  # the sheets' values are the largest thing held; the writer streams the file again
+        apply_plan(source, target, plan)
     return Refreshed(source, target, check, plan)
