@@ -64,10 +64,8 @@ def _concat_column(arrays: list[np.ndarray]) -> np.ndarray:
     return np.concatenate([array.astype(object) for array in arrays])
 
 
-def as_array(values, height: int | None = None) -> np.ndarray:
+def as_array(values) -> np.ndarray:
     """A 1-D numpy array from a numpy array, a list or a pandas Series (no copy when possible)."""
-    if values is None:
-        return np.full(height or 0, None, dtype=object)
     if isinstance(values, np.ndarray):
         return values
     if hasattr(values, "to_numpy"):  # a pandas Series, without importing pandas

@@ -14,7 +14,6 @@ from .columns import Columns, as_array, by_unique, factorize, first_occurrences,
 from .commentary import has_commentary_column
 from .matching import reference_key
 from .rules import Rules, default_rules
-from .values import parse_column
 
 FINDING_COLUMNS = ("sheet", "cell", "row", "reference", "code", "severity", "message")
 SEVERITY = {
@@ -121,10 +120,7 @@ def _checks(table: Columns, rules: Rules):
     # A typed placeholder ("-", "TBC") that is no label means nothing was typed yet.
     typed_text = _present(table, "status_typed") & (
         (typed != None) | has_commentary_column(table.column("status_typed")))
-    _, actual_pct = parse_column(table.column("actual"))
-    _, target_pct = parse_column(table.column("target"))
-    pct_a = actual_pct | table.flags("actual_is_percent")
-    pct_t = target_pct | table.flags("target_is_percent")
+    pct_a, pct_t = table.flags("actual_percent"), table.flags("target_percent")
     shown_pct = pct_a | pct_t
 
     def against(r: dict, i: int) -> str:  # one scale for both: they were compared

@@ -33,7 +33,8 @@ from .values import (
 OUTPUT_COLUMNS = (
     "actual_value", "target_value", "previous_value", "polarity_code", "tolerance",
     "tolerance_mode", "unit_mismatch", "status", "label", "rag", "colour", "variance",
-    "variance_pct", "favourable", "trend", "typed_status", "percent",
+    "variance_pct", "favourable", "trend", "typed_status", "actual_percent",
+    "target_percent",
 )  # fmt: skip
 
 
@@ -152,7 +153,8 @@ def _results(table: Columns, rules: Rules) -> dict[str, np.ndarray]:
         "favourable": _pick([True, False, False, None], codes),
         "trend": _pick(TRENDS, trends),
         "typed_status": typed,
-        "percent": actual_pct | target_pct,  # the figures are shown as percentages
+        # shown as percentages (a percent format or "35%" typed): findings and number formats
+        "actual_percent": actual_pct, "target_percent": target_pct,
     }  # fmt: skip
 
 

@@ -67,12 +67,6 @@ class BookCheck:
         """The evaluated rows of one table, in sheet order."""
         return self.indicators.take(self.indicators["table"] == index)
 
-    def count_by(self, name: str) -> dict[str, int]:
-        """How many indicators have each status (name="status") or findings each severity."""
-        values = self.indicators[name].tolist() if name == "status" else \
-            [finding[name] for finding in self.findings]
-        return dict(Counter(values))
-
     def to_json(self) -> dict:
         """The `kpi validate --json` document of interfaces.md."""
         return {

@@ -192,14 +192,15 @@ def _number_formats(rows: Columns, name: str, top: int, length: int) -> np.ndarr
     """
     formats = np.full(length, {"variance": VARIANCE_FORMAT,
                                "variance_pct": VARIANCE_PCT_FORMAT}.get(name), dtype=object)  # fmt: skip
-    if name != "variance" or "percent" not in rows:
+    if name != "variance":
         return formats
     offsets = rows["row"].astype(np.int64) - top
     percent = np.zeros(length, dtype=bool)
     known = np.zeros(length, dtype=bool)
-    percent[offsets], known[offsets] = rows["percent"].astype(bool), True
+    percent[offsets] = rows.flags("actual_percent") | rows.flags("target_percent")
+    known[offsets] = True
     above = np.maximum.accumulate(np.where(known, np.arange(length), 0))
-    formats[percent[above] & known[above]] = VARIANCE_AS_PERCENT_FORMAT
+    formats[percent[above]] = VARIANCE_AS_PERCENT_FORMAT
     return formats
 
 

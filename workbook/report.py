@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from workbook.batch import BookResult
 from workbook.check import STATUS_CODES, BookCheck
 from workbook.detect import ROLES
@@ -67,7 +69,8 @@ def _cell(sheet: str, cell) -> str:
 
 def counts_line(check: BookCheck) -> str:
     """'40 indicators in 2 tables: 20 on, ...; 3 errors, 5 warnings, 1 info'."""
-    statuses, severities = check.count_by("status"), check.count_by("severity")
+    statuses = Counter(check.indicators["status"].tolist())
+    severities = Counter(finding["severity"] for finding in check.findings)
     status_text = ", ".join(f"{int(statuses.get(code, 0))} {code}" for code in STATUS_CODES)
     finding_text = ", ".join(
         _plural(int(severities.get(level, 0)), level) for level in ("error", "warning", "info")
