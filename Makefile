@@ -13,7 +13,7 @@ $(STAMP): $(PY) pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m addin.run_demo
+	$(PY) -m kpi_cli.run_demo
 
 test: $(STAMP)
 	XLWINGS_LICENSE_KEY=noncommercial $(PY) -m pytest -q -n 2
@@ -22,11 +22,11 @@ test: $(STAMP)
 # PYTHONDONTWRITEBYTECODE) would leave every run compiling them again, about 40 ms that
 # openpyxl, installed normally, does not pay.
 bench: $(STAMP)
-	$(PY) -m compileall -q kpi_rules workbook addin
+	$(PY) -m compileall -q kpi_rules workbook addin kpi_cli
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check kpi_rules workbook addin tests bench
+	$(VENV)/bin/ruff check kpi_rules workbook addin kpi_cli tests bench
 
 sample: $(STAMP)
 	$(PY) -m workbook.samples.make_sample

@@ -28,7 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbook.blocks import CellBlock, CellMark, SheetContent, WorkbookPlan
+from kpi_rules.errors import KpiError
+from workbook.plan.blocks import CellBlock, CellMark, SheetContent, WorkbookPlan
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ STATUS_WORDS = {"on": "on target", "within": "within tolerance", "off": "off tar
                 "none": "not assessed"}
 
 
-class PlanUnavailable(RuntimeError):
+class PlanUnavailable(KpiError):
     """The workbook layer is not installed or cannot build a plan."""
 
 
@@ -374,7 +375,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors that describe the workbook or its rules (no KPI table, a bad "KPI Rules" sheet)."""
     errors: list[type[BaseException]] = []
     try:
-        from workbook.detect import LayoutError
+        from workbook.read.tables import LayoutError
 
         errors.append(LayoutError)
     except ImportError:

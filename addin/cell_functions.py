@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from kpi_rules.errors import KpiError
+
 DEFAULT_POLARITY = "bigger"
 DEFAULT_TOLERANCE = 0.10
 DEFAULT_MODE = "relative"
@@ -46,7 +48,7 @@ HELP_TREND_POLARITY = (
 )
 
 
-class CellInputError(ValueError):
+class CellInputError(KpiError):
     """Input a cell function cannot work with. The message is shown to the user as is."""
 
 

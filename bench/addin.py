@@ -47,7 +47,7 @@ def start(project_dir: Path | None) -> tuple[subprocess.Popen, str]:
     if project_dir is not None:
         env["XLWINGS_PROJECT_DIR"] = str(project_dir)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "addin.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "kpi_cli.main", "serve", "--port", str(port)],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"

@@ -24,7 +24,7 @@ import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from addin.cli import main as kpi
+from kpi_cli.main import main as kpi
 
 TARGET = 0.25
 HEADER = ["Reference", "Performance Indicator", "Measure Description",

@@ -67,7 +67,7 @@ def refresh_ours(book: Path, out: Path) -> None:
     """The real `kpi refresh BOOK -o OUT`: read, check, plan, write (its report goes to stderr)."""
     import contextlib
 
-    from addin.cli import main as kpi
+    from kpi_cli.main import main as kpi
 
     with contextlib.redirect_stdout(sys.stderr):
         code = kpi(["refresh", str(book), "-o", str(out)])

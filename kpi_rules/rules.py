@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from .errors import KpiError
 from .matching import name_key, reference_key
 from .status import MODES, STATUSES
 from .values import fold, parse_polarity, parse_value
@@ -40,7 +41,7 @@ _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _COLUMN_LETTERS = re.compile(r"^[A-Za-z]{1,3}$")
 
 
-class RulesError(ValueError):
+class RulesError(KpiError):
     """A mistake in the rules: one line naming the source and the key."""
 
     def __init__(self, source: str, key: str, reason: str):

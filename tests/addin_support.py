@@ -14,7 +14,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import xlwings
 
-from workbook.blocks import column_letter
+from workbook.addresses import column_letter
 
 REPO = Path(__file__).resolve().parents[1]
 XLWINGS_VERSION = xlwings.__version__

@@ -20,13 +20,7 @@ from tests.addin_support import (
     grids_from_xlsx,
     make_kpi_workbook,
 )
-from workbook.blocks import (
-    CellBlock,
-    ColourRun,
-    Hyperlink,
-    SheetContent,
-    WorkbookPlan,
-)
+from workbook.plan.blocks import CellBlock, ColourRun, Hyperlink, SheetContent, WorkbookPlan
 
 
 def _book(grids=None):
@@ -206,7 +200,7 @@ def test_addin_refresh_matches_kpi_refresh(kpi_book, tmp_path):
     """Same cell values as `kpi refresh` writes to a file, in process (HTTP: test_addin_http)."""
     path, grids = kpi_book
     out = tmp_path / "cli.xlsx"
-    done = subprocess.run([sys.executable, "-m", "addin.cli", "refresh", str(path), "-o", str(out)],
+    done = subprocess.run([sys.executable, "-m", "kpi_cli.main", "refresh", str(path), "-o", str(out)],
                           check=False, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 1), done.stderr
     book = xw.Book(json=book_json(grids))

@@ -42,14 +42,14 @@ CLOSE = {"Connection": "close"}
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """`python -m addin.cli serve` on a free loopback port; stopped at the end of the session."""
+    """`python -m kpi_cli.main serve` on a free loopback port; stopped at the end of the session."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     env = dict(os.environ, XLWINGS_LICENSE_KEY="noncommercial",
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "addin.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "kpi_cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
@@ -441,7 +441,7 @@ def test_addin_refresh_over_http_matches_kpi_refresh_cell_by_cell(server, kpi_bo
 
     path, grids = kpi_book
     cli_out = tmp_path / "cli.xlsx"
-    done = subprocess.run([sys.executable, "-m", "addin.cli", "refresh", str(path), "-o", str(cli_out)],
+    done = subprocess.run([sys.executable, "-m", "kpi_cli.main", "refresh", str(path), "-o", str(cli_out)],
                           check=False, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 1), done.stderr
     response = server.post("/xlwings/custom-scripts-call/refresh_statuses", json=book_json(grids))

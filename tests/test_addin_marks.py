@@ -9,7 +9,7 @@ import xlwings as xw
 from addin import book_actions
 from tests.action_replay import replay_file
 from tests.addin_support import KPI_SHEET, book_json, grids_from_xlsx, make_kpi_workbook
-from workbook.plan import MARK_FILL
+from workbook.plan.validation import MARK_FILL
 
 MISSING = "G7"  # ICT 01: 60% against 80% and no commentary
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from addin.cli import main
+from kpi_cli.main import main
 from tests.layout_books import FIXED_DATE, layout1_book
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -265,7 +265,7 @@ def test_bad_input_through_a_real_process_has_no_traceback(tmp_path):
     path = tmp_path / "book.xlsx"
     path.write_bytes(b"PK\x03\x04broken")
     result = subprocess.run(
-        [sys.executable, "-m", "addin.cli", "validate", str(path)],
+        [sys.executable, "-m", "kpi_cli.main", "validate", str(path)],
         check=False, capture_output=True, text=True, cwd=Path(__file__).parents[1], timeout=60,
     )
     assert result.returncode == 2

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from workbook.blocks import column_letter
-from workbook.detect import find_tables
-from workbook.grid import Grid
+from workbook.addresses import column_letter
+from workbook.read.grid import Grid
+from workbook.read.tables import find_tables
 
 
 def letters(layout) -> dict[str, str]:

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from kpi_rules import default_rules
 from workbook.check import check_grids
-from workbook.detect import LayoutError
-from workbook.grid import Grid
+from workbook.read.grid import Grid
+from workbook.read.tables import LayoutError
 
 WORDS = ["Ref", "Indicator", "Actual", "Target", "Q1", "Q2 2024/25", "Previous", "Polarity",
          "Bigger", "smaller", "Status", "On target", "Off target", "Commentary", "HR", "01. Thing",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from addin.cli import main
+from kpi_cli.main import main
 from tests.layout_books import layout1_book, layout3_book
 
 

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.xlsx_fixture import KPI_SHEET, LABELS, build_fixture, realistic_plan
-from workbook.blocks import CellBlock, StatusColourRule, WorkbookPlan
-from workbook.package_writer import WorkbookWriteError, apply_plan
+from workbook.plan.blocks import CellBlock, StatusColourRule, WorkbookPlan
+from workbook.xlsx.writer import WorkbookWriteError, apply_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
@@ -316,8 +316,8 @@ KILL_SCRIPT = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {root!r})
     from tests.xlsx_fixture import realistic_plan
-    from workbook import xlsx_parts
-    from workbook.package_writer import apply_plan
+    from workbook.xlsx import package as xlsx_parts
+    from workbook.xlsx.writer import apply_plan
 
     original = xlsx_parts._ZipWriter.copy_raw
     def slow_copy(self, source, info):

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from addin.cli import main
+from kpi_cli.main import main
 from tests.layout_books import layout1_book, layout2_book, layout3_book
 
 approx = pytest.approx
@@ -245,7 +245,7 @@ def test_summary_counts_by_section(layout2, capsys):
 
 def test_what_the_file_adds_to_the_values(layout1, layout3):
     """Percent formats (sheet name with "&"), hidden columns, merged cells, Excel tables."""
-    from workbook.grid import MergedRange, TableRange, read_grids
+    from workbook.read.grid import MergedRange, TableRange, read_grids
 
     sheet = read_grids(layout1)[LAYOUT1_SHEET]
     assert all((8, column) in sheet.percent_cells for column in range(6, 11))  # F8:J8 are 0.0%

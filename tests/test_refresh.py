@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from addin.cli import main
+from kpi_cli.main import main
 
 HEADER = ["Reference", "Performance Indicator", "Polarity", "Q1 Outturn", "Quarterly Target", "Q2",
           "Commentary"]  # fmt: skip
@@ -185,7 +185,7 @@ def test_one_book_starts_fast_without_pandas(tmp_path, command):
     pull it in (the DataFrame API of kpi_rules imports it only when called)."""
     book = make_book(tmp_path / "q2.xlsx")
     args = [part.format(book=book, out=tmp_path / "out.xlsx") for part in command]
-    script = ("import sys, contextlib, io\nfrom addin.cli import main\n"
+    script = ("import sys, contextlib, io\nfrom kpi_cli.main import main\n"
               "with contextlib.redirect_stdout(io.StringIO()):\n"
               f"    code = main({args!r})\n"
               "print(code, sorted(m for m in ('pandas', 'tqdm') if m in sys.modules))")  # fmt: skip

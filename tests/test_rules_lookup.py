@@ -9,11 +9,11 @@ import shutil
 import pytest
 import xlsxwriter
 
-from addin.cli import main
+from kpi_cli.main import main
 from tests.layout_books import FIXED_DATE, layout1_book, layout2_book
 from workbook.check import check_book, check_grids
-from workbook.grid import Grid, read_grids
-from workbook.rules_lookup import find_rules
+from workbook.read.grid import Grid, read_grids
+from workbook.read.rules_source import find_rules
 
 KPI_ROWS = [
     ["Reference", "Indicator", "Polarity", "Actual", "Target", "Commentary"],

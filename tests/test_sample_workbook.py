@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from addin.cli import main
+from kpi_cli.main import main
 from workbook.samples.make_sample import SAMPLE, write_sample
 
 

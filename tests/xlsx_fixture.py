@@ -14,7 +14,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from workbook.blocks import (
+from workbook.plan.blocks import (
     CellBlock,
     ChartSpec,
     ColourRun,

@@ -22,16 +22,17 @@ from kpi_rules.columns import Columns, is_missing
 from kpi_rules.commentary import notes_commentary
 from kpi_rules.findings import table_findings
 from kpi_rules.table import evaluate_columns
-from workbook.detect import (
+from workbook.read.grid import Grid, read_grids
+from workbook.read.indicators import table_columns
+from workbook.read.notes import looks_like_notes_sheet, notes_rows
+from workbook.read.rules_source import find_rules, rules_sheet
+from workbook.read.tables import (
     PRODUCT_SHEETS,
     LayoutError,
     TableLayout,
     find_tables,
     missing_rule_headers,
 )
-from workbook.grid import Grid, read_grids
-from workbook.reader import looks_like_notes_sheet, notes_rows, table_columns
-from workbook.rules_lookup import find_rules, rules_sheet
 
 STATUS_CODES = STATUSES  # on, within, off, none
 INDICATOR_JSON = (

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbook.blocks import WorkbookPlan
 from workbook.check import BookCheck, check_grids, gc_paused
-from workbook.grid import WorkbookReadError, read_grids
-from workbook.package_writer import WorkbookWriteError, apply_plan
 from workbook.plan import plan_from_check
-from workbook.rules_lookup import find_rules
+from workbook.plan.blocks import WorkbookPlan
+from workbook.read.grid import WorkbookReadError, read_grids
+from workbook.read.rules_source import find_rules
+from workbook.xlsx.writer import WorkbookWriteError, apply_plan
 
 REFRESHED_SUFFIX = "-refreshed"
 

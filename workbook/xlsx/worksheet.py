@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from workbook.blocks import CellBlock, StatusColourRule, column_index, column_letter
-from workbook.ooxml import (
+from workbook.addresses import column_index, column_letter
+from workbook.plan.blocks import CellBlock, StatusColourRule
+from workbook.xlsx.atomic import WorkbookWriteError
+from workbook.xlsx.ooxml import (
     WORKSHEET_ORDER,
     insert_in_order,
     local_name,
@@ -18,8 +20,7 @@ from workbook.ooxml import (
     parse_part,
     serialize_part,
 )
-from workbook.safe_write import WorkbookWriteError
-from workbook.sheet_cells import (
+from workbook.xlsx.rows import (
     Layer,
     RowRewriter,
     SharedFormulaError,
@@ -29,7 +30,7 @@ from workbook.sheet_cells import (
     split_serialized_skeleton,
     wrapper_start,
 )
-from workbook.styles_part import StyleBook
+from workbook.xlsx.styles import StyleBook
 
 ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)(?:\s[^>]*)?>")  # the first start tag
 RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")

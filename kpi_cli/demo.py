@@ -6,8 +6,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from addin.cmd_refresh import KNOWN_ERRORS, describe
-from workbook.batch import EXIT_FAILED, EXIT_OK
+from kpi_cli.batch import EXIT_FAILED, EXIT_OK
+from kpi_cli.refresh import KNOWN_ERRORS, describe
 from workbook.refresh import refresh_book
 
 SAMPLE_NAME = "council_kpis_q2.xlsx"

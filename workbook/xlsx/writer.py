@@ -29,8 +29,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from workbook.blocks import SheetContent, WorkbookPlan
-from workbook.ooxml import (
+from workbook.plan.blocks import SheetContent, WorkbookPlan
+from workbook.xlsx.atomic import WorkbookWriteError, write_temporary
+from workbook.xlsx.chart import chart_xml, drawing_xml
+from workbook.xlsx.ooxml import (
     CT_CHART,
     CT_DRAWING,
     CT_WORKSHEET,
@@ -47,11 +49,10 @@ from workbook.ooxml import (
     parse_part,
     serialize_part,
 )
-from workbook.owned_sheets import chart_xml, drawing_xml, worksheet_xml
-from workbook.safe_write import WorkbookWriteError, write_temporary
-from workbook.styles_part import StyleBook
-from workbook.worksheet_part import SheetEdits, rewrite_worksheet
-from workbook.xlsx_parts import Package, Relationship, free_relationship_id, rels_part_for
+from workbook.xlsx.owned_sheet import worksheet_xml
+from workbook.xlsx.package import Package, Relationship, free_relationship_id, rels_part_for
+from workbook.xlsx.styles import StyleBook
+from workbook.xlsx.worksheet import SheetEdits, rewrite_worksheet
 
 __all__ = ["WorkbookWriteError", "apply_plan"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from addin.cli import main
+from kpi_cli.main import main
 
 OUT = Path("out")
 
 
 def run() -> int:
-    from addin.cmd_demo import sample_path
+    from kpi_cli.demo import sample_path
 
     sample = sample_path()
     print(f"== kpi validate {sample.name}\n")

@@ -21,10 +21,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from kpi_rules.errors import KpiError
+
 STALE_AFTER_SECONDS = 3600  # a refresh takes seconds: a temporary file this old is an orphan
 
 
-class WorkbookWriteError(Exception):
+class WorkbookWriteError(KpiError):
     """A workbook could not be written; the message is one line naming the reason."""
 
 

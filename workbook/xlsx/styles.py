@@ -10,7 +10,7 @@ import copy
 
 from lxml import etree
 
-from workbook.ooxml import STYLESHEET_ORDER, insert_in_order, main, parse_part, serialize_part
+from workbook.xlsx.ooxml import STYLESHEET_ORDER, insert_in_order, main, parse_part, serialize_part
 
 # Excel's built-in number formats that a plan is likely to ask for (ECMA-376 18.8.30).
 BUILTIN_NUMBER_FORMATS = {

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from kpi_rules import RulesError
 from workbook.check import BookCheck, check_book
-from workbook.detect import LayoutError
-from workbook.grid import WorkbookReadError
+from workbook.read.grid import WorkbookReadError
+from workbook.read.tables import LayoutError
 
 BOOK_SUFFIXES = (".xlsx", ".xlsm")
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from workbook.safe_write import WorkbookWriteError
+from workbook.xlsx.atomic import WorkbookWriteError
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

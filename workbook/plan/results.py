@@ -11,35 +11,26 @@ second refresh writes the same cells. Colours are conditional-format rules keyed
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from kpi_rules import SEVERITY_ORDER, Rules
+from kpi_rules import Rules
 from kpi_rules.columns import Columns
 from kpi_rules.values import fold
-from workbook.blocks import (
+from workbook.addresses import cell_name
+from workbook.check import STATUS_CODES
+from workbook.plan.blocks import (
     CellBlock,
-    CellMark,
-    ChartSpec,
     ColourRun,
-    Hyperlink,
-    SheetContent,
     StatusChange,
     StatusColourRule,
     WorkbookPlan,
-    cell_name,
-    column_index,
-    column_letter,
     runs,
 )
-from workbook.check import STATUS_CODES, BookCheck, check_grids
-from workbook.detect import TableLayout
-from workbook.grid import Grid, is_blank
-from workbook.rules_lookup import find_rules
+from workbook.read.grid import Grid, is_blank
+from workbook.read.tables import TableLayout
 
-VALIDATION_SHEET, SUMMARY_SHEET = "KPI Validation", "KPI Summary"
 # Output -> header we write. Recognised again (case/space-insensitive) on the next refresh.
 OUTPUT_HEADERS = {
     "status": "KPI status",
@@ -51,39 +42,6 @@ OWNED_HEADERS = frozenset(fold(h) for h in OUTPUT_HEADERS.values())
 TREND_TEXT = {"improving": "▲ Improving", "worsening": "▼ Worsening", "no_change": "► No change"}
 VARIANCE_FORMAT, VARIANCE_PCT_FORMAT = "#,##0.###;-#,##0.###;0", "0.0%"
 VARIANCE_AS_PERCENT_FORMAT = "0.0%"  # the variance of a percentage indicator, in its own units
-SEVERITY_FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
-PARTS = ("results", "validation", "summary")
-
-
-def build_plan(grids, rules: Rules | None = None, book_name: str = "workbook",
-               parts: tuple[str, ...] = PARTS, mark_cells: bool = False) -> WorkbookPlan:
-    """The plan for in-memory sheets: `{sheet: Grid}` or `{sheet: [[values]]}` (the add-in).
-
-    `mark_cells`: also fill each missing commentary cell and clear the marks of the previous run
-    (the add-in; the file path colours with conditional formats instead).
-    """
-    grids = {name: g if isinstance(g, Grid) else Grid(name, [list(r) for r in g])
-             for name, g in grids.items()}  # fmt: skip
-    if rules is None:
-        rules = find_rules(None, None, grids)
-    return plan_from_check(check_grids(grids, rules, book_name), grids, parts, mark_cells)
-
-
-def plan_from_check(check: BookCheck, grids: dict[str, Grid],
-                    parts: tuple[str, ...] = PARTS, mark_cells: bool = False) -> WorkbookPlan:
-    plan = WorkbookPlan()
-    if "results" in parts:
-        for index, layout in enumerate(check.tables):
-            _plan_table(plan, layout, check.table_indicators(index), grids[layout.sheet], check.rules)
-    if "validation" in parts:
-        marked = marked_findings(check) if mark_cells else set()
-        plan.sheets.append(validation_sheet(check, marked))
-        if mark_cells:
-            plan.marks = cell_marks(check, marked, previous_marks(grids))
-    if "summary" in parts:
-        plan.sheets.append(summary_sheet(check))
-    return plan
-
 
 # --- one table ------------------------------------------------------------------------------
 
@@ -141,7 +99,7 @@ def _column_free(grid: Grid, layout: TableLayout, column: int) -> bool:
     return all(column > len(cells) or is_blank(cells[column - 1]) for cells in rows)
 
 
-def _plan_table(plan: WorkbookPlan, layout: TableLayout, rows: Columns, grid: Grid,
+def plan_table(plan: WorkbookPlan, layout: TableLayout, rows: Columns, grid: Grid,
                 rules: Rules) -> None:
     sheet_rows = rows["row"].astype(np.int64)
     for output in output_columns(grid, layout):
@@ -254,101 +212,3 @@ def _status_changes(layout: TableLayout, column: int, rows: Columns,
     return changes
 
 
-# --- the product's sheets -------------------------------------------------------------------
-
-VALIDATION_HEADER = ["Severity", "Sheet", "Cell", "Reference", "Finding", "Message", "Marked"]
-MARK_FILL = SEVERITY_FILLS["error"]
-
-
-def validation_sheet(check: BookCheck, marked: set[tuple[str, str]] = frozenset()) -> SheetContent:
-    """One row per finding, worst first, each linked to its cell. "Marked" says which cells the
-    add-in filled, so that its next run can clear exactly those."""
-    sheet = SheetContent(VALIDATION_SHEET, [list(VALIDATION_HEADER)],
-                         column_widths={1: 10, 2: 24, 3: 8, 4: 12, 5: 22, 6: 80, 7: 8})
-    if not check.findings:
-        sheet.rows.append(["", "", "", "", "none", "No findings: every check passed.", None])
-        return sheet
-    sheet_order = {t.sheet: i for i, t in reversed(list(enumerate(check.tables)))}
-    ordered = sorted(check.findings, key=lambda f: (
-        SEVERITY_ORDER[f["severity"]], sheet_order.get(f["sheet"], len(sheet_order)),
-        f["row"] is None, f["row"] or 0))  # fmt: skip
-    for offset, f in enumerate(ordered, start=2):
-        mark = "yes" if (f["sheet"], f["cell"]) in marked else None
-        sheet.rows.append([f["severity"], f["sheet"], f["cell"], f["reference"], f["code"],
-                           f["message"], mark])  # fmt: skip
-        if f["cell"]:
-            sheet.hyperlinks.append(Hyperlink(offset, 3, f"{quote_sheet(f['sheet'])}!{f['cell']}"))
-    severities = [row[0] for row in sheet.rows[1:]]
-    for offset, length, severity in runs(severities):
-        sheet.fills.append(ColourRun(VALIDATION_SHEET, 2 + offset, 1, length, severity,
-                                     SEVERITY_FILLS[severity]))
-    return sheet
-
-
-def marked_findings(check: BookCheck) -> set[tuple[str, str]]:
-    """The cells the add-in marks: a missing commentary in a commentary column. Other cells
-    (figures, a typed status) often carry the officer's own fills, which a mark would replace."""
-    commentary = {(t.sheet, column_letter(t.columns["commentary"]))
-                  for t in check.tables if "commentary" in t.columns}  # fmt: skip
-    wanted = [(f["sheet"], f["cell"]) for f in check.findings
-              if f["code"] == "missing_commentary" and f["cell"]]  # fmt: skip
-    return {(sheet, cell) for sheet, cell in wanted
-            if (sheet, cell.rstrip("0123456789")) in commentary}  # fmt: skip
-
-
-def previous_marks(grids: dict[str, Grid]) -> set[tuple[str, str]]:
-    """The cells the last run marked, as its "KPI Validation" sheet records them."""
-    sheet = grids.get(VALIDATION_SHEET)
-    if sheet is None or not sheet.values:
-        return set()
-    header = [str(v).strip() if v is not None else "" for v in sheet.values[0]]
-    if not {"Sheet", "Cell", "Marked"} <= set(header):
-        return set()
-    at = {name: header.index(name) for name in ("Sheet", "Cell", "Marked")}
-    return {(str(row[at["Sheet"]]), str(row[at["Cell"]])) for row in sheet.values[1:]
-            if len(row) > at["Marked"] and row[at["Marked"]] == "yes"}  # fmt: skip
-
-
-def cell_marks(check: BookCheck, marked: set[tuple[str, str]],
-               previous: set[tuple[str, str]]) -> list[CellMark]:
-    sheets = {t.sheet for t in check.tables}
-    marks = [CellMark(sheet, *_row_column(cell), MARK_FILL) for sheet, cell in sorted(marked)]
-    marks += [CellMark(sheet, *_row_column(cell), None) for sheet, cell in sorted(previous - marked)
-              if sheet in sheets and _CELL.fullmatch(cell)]  # fmt: skip
-    return marks
-
-
-_CELL = re.compile(r"([A-Z]{1,3})([1-9][0-9]*)")
-
-
-def _row_column(cell: str) -> tuple[int, int]:
-    letters, digits = _CELL.fullmatch(cell).groups()
-    return int(digits), column_index(letters)
-
-
-def quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
-
-
-def summary_sheet(check: BookCheck) -> SheetContent:
-    rules = check.rules
-    counts = check.summary()
-    header = ["Group", "Sheet", "Section", *(rules.label(s) for s in STATUS_CODES), "Total"]
-    sheet = SheetContent(SUMMARY_SHEET, [header], column_widths={1: 36, 2: 24, 3: 24})
-    for c in counts:
-        group = c["sheet"] if not c["section"] else f"{c['sheet']}: {c['section']}"
-        sheet.rows.append([group, c["sheet"], c["section"] or None,
-                           *(c[s] for s in STATUS_CODES), c["total"]])
-    totals = {name: sum(c[name] for c in counts) for name in (*STATUS_CODES, "total")}
-    sheet.rows.append(["All indicators", None, None, *(totals[s] for s in STATUS_CODES),
-                       totals["total"]])
-    last_group_row = len(sheet.rows) - 1  # the total row is left out of the chart
-    if last_group_row >= 2:
-        sheet.chart = ChartSpec(
-            title="Indicators by status",
-            categories=(2, 1, last_group_row, 1),
-            series=[(rules.label(s), (2, 4 + i, last_group_row, 4 + i), rules.colour(s))
-                    for i, s in enumerate(STATUS_CODES)],
-            anchor_row=2, anchor_column=len(header) + 2,
-        )
-    return sheet

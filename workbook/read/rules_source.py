@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpi_rules import Rules, default_rules, load_rules_file, rules_from_rows
-from workbook.grid import Grid
+from workbook.read.grid import Grid
 
 RULES_FILE_NAME = "kpi.toml"
 RULES_SHEET_NAME = "kpi rules"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from workbook.batch import BookResult, run_books
-from workbook.report import book_line, summary_text
+from kpi_cli.batch import BookResult, run_books
+from kpi_cli.terminal import book_line, summary_text
 
 
 def add_arguments(parser):

@@ -6,8 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kpi_rules import RulesError
-from workbook.batch import (
+from kpi_cli.batch import (
     EXIT_FAILED,
     EXIT_FINDINGS,
     EXIT_OK,
@@ -15,11 +14,12 @@ from workbook.batch import (
     one_line_reason,
     progress_bar,
 )
-from workbook.detect import LayoutError
-from workbook.grid import WorkbookReadError
-from workbook.package_writer import WorkbookWriteError
+from kpi_cli.terminal import counts_line, summary_text
+from kpi_rules import RulesError
+from workbook.read.grid import WorkbookReadError
+from workbook.read.tables import LayoutError
 from workbook.refresh import REFRESHED_SUFFIX, Refreshed, choose_target, refresh_book
-from workbook.report import counts_line, summary_text
+from workbook.xlsx.writer import WorkbookWriteError
 
 KNOWN_ERRORS = (WorkbookReadError, WorkbookWriteError, LayoutError, RulesError)
 

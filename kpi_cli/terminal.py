@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from workbook.batch import BookResult
+from kpi_cli.batch import BookResult
 from workbook.check import STATUS_CODES, BookCheck
-from workbook.detect import ROLES
+from workbook.read.tables import ROLES
 
 
 def text_table(headers: list[str], rows: list[list]) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from kpi_rules import split_reference
 from kpi_rules.columns import Columns, as_array
-from workbook.detect import TableLayout, normalise, role_scores
-from workbook.grid import Grid, is_blank
+from workbook.read.grid import Grid
+from workbook.read.tables import TableLayout
 
 TABLE_COLUMNS = (
     "sheet", "row", "section", "reference", "indicator", "polarity", "actual", "target",
@@ -66,56 +64,3 @@ def _percent_flags(grid: Grid, rows: list[int], column: int | None) -> np.ndarra
     return np.asarray(grid.percent_cells.flags(rows, column), dtype=bool)
 
 
-# --- notes sheets ------------------------------------------------------------------------------
-
-NOTES_SHEET_WORDS = ("note", "exception", "commentar", "narrative")
-KEY_HEADERS = ("reference", "indicator")
-TEXT_HEADERS = ("commentary",)
-NOTE_RE = re.compile(r"\bnotes?\b")
-
-
-def notes_rows(grid: Grid, key_header: str | None, text_header: str | None) -> list[tuple]:
-    """The (key, text) rows of a notes sheet; headers named, or found by synonyms when None.
-
-    Raises LookupError naming the header that is not in the sheet.
-    """
-    header_row, key_column, text_column = _notes_header(grid, key_header, text_header)
-    notes = []
-    for row in range(header_row + 1, grid.height + 1):
-        key, text = grid.cell(row, key_column), grid.cell(row, text_column)
-        if not is_blank(key):
-            notes.append((key, text))
-    return notes
-
-
-def looks_like_notes_sheet(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in NOTES_SHEET_WORDS)
-
-
-def _notes_header(grid: Grid, key_header, text_header) -> tuple[int, int, int]:
-    for row in range(1, min(grid.height, 50) + 1):
-        texts = {
-            column: value
-            for column in range(1, grid.width + 1)
-            if isinstance(value := grid.cell(row, column), str)
-        }
-        key = _find(texts, key_header, KEY_HEADERS)
-        text = _find(texts, text_header, TEXT_HEADERS)
-        if key and text and key != text:
-            return row, key, text
-    key_text = f'"{key_header}"' if key_header else "a reference or indicator column"
-    note_text = f'"{text_header}"' if text_header else "a note/commentary column"
-    raise LookupError(f'notes sheet "{grid.sheet}" has no header row with {key_text} and {note_text}')
-
-
-def _find(texts: dict[int, str], wanted: str | None, roles: tuple[str, ...]) -> int | None:
-    if wanted:
-        key = normalise(wanted)
-        return next((column for column, text in texts.items() if normalise(text) == key), None)
-    for column, text in texts.items():
-        scores = role_scores(text)
-        is_note = "commentary" in roles and NOTE_RE.search(normalise(text))
-        if any(scores.get(role, 0) >= 5 for role in roles) or is_note:
-            return column
-    return None

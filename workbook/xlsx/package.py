@@ -21,7 +21,8 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from workbook.ooxml import (
+from workbook.xlsx.atomic import WorkbookWriteError
+from workbook.xlsx.ooxml import (
     CT_RELS,
     NS_CONTENT_TYPES,
     NS_PKG_REL,
@@ -30,7 +31,6 @@ from workbook.ooxml import (
     parse_part,
     serialize_part,
 )
-from workbook.safe_write import WorkbookWriteError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

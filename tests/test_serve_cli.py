@@ -6,7 +6,8 @@ import socket
 
 import pytest
 
-from addin import cli, server_app
+from addin import server_app
+from kpi_cli import main as cli
 
 
 @pytest.mark.parametrize("port", ["abc", "0", "70000", "-1", "80.5"])

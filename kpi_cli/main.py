@@ -1,0 +1,82 @@
+"""The `kpi` command. Each subcommand lives in its own module; this file dispatches, and is the one
+guard between any failure and the user.
+
+Exit codes: 0 done, no error findings; 1 done, error findings present; 2 could not run
+(one line on stderr, never a traceback; `KPI_DEBUG=1` adds the traceback for developers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+
+from kpi_rules.errors import KpiError, one_line
+
+EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+
+# subcommand -> module holding `add_arguments(parser)` and `run(args) -> int`
+COMMANDS = {
+    "validate": ("kpi_cli.validate", "check a workbook (or a folder) and print the findings"),
+    "summary": ("kpi_cli.summary", "counts by status per table and section"),
+    "refresh": ("kpi_cli.refresh", "write statuses, variances, trends and colours into a copy"),
+    "demo": ("kpi_cli.demo", "refresh the bundled sample workbook into a new file"),
+    "serve": ("kpi_cli.serve", "start the Excel add-in backend (xlwings Server)"),
+}
+
+
+class UsageError(KpiError):
+    """A problem with the command line: printed as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would exit 2 with usage; keep it to one line
+        raise UsageError(message)
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("kpi-addin")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kpi", description="KPI statuses and commentary checks for Excel books")
+    parser.add_argument("--version", action="version", version=f"kpi {version()}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        module = importlib.import_module(COMMANDS[args.command][0])
+        return module.run(args)
+    except KpiError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+    except MemoryError:
+        return _fail("not enough memory for this workbook")
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into one line
+        return _fail(f"internal error ({type(exc).__name__}: {exc})")
+
+
+def _fail(message: str) -> int:
+    if os.environ.get("KPI_DEBUG") == "1" and sys.exc_info()[0] is not None:
+        traceback.print_exc()
+    print(one_line(f"kpi: {message}"), file=sys.stderr)
+    return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
