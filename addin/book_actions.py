@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import math
 import numbers
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,7 +117,6 @@ class Applied:
     value_writes: int = 0
     colour_writes: int = 0
     sheets_written: list[str] = field(default_factory=list)
-    statuses: Counter = field(default_factory=Counter)
 
 
 # Text starting with these would be taken as a formula when typed; a leading ' keeps it text.
@@ -304,8 +302,6 @@ def apply_plan(book, plan: WorkbookPlan) -> Applied:
     for runs_ in (status_fills, mark_runs(plan.marks)):
         for (name, column), column_runs in _by_column(runs_).items():
             _fill_column(sheets[name], column, column_runs, _is_remote(book), applied)
-    for run in plan.colour_runs:
-        applied.statuses[run.status] += run.height
     for content in plan.sheets:
         _write_sheet(book, content, applied)
     return applied
@@ -332,12 +328,11 @@ def _plural(count: int, word: str) -> str:
 
 
 def refresh_message(plan: WorkbookPlan, applied: Applied) -> str:
-    total = sum(applied.statuses.values())
-    if not plan.blocks and not plan.colour_runs:
+    counts = plan.counts
+    if counts is None or not counts.indicators:
         return "No KPI table found: nothing to refresh. Check the header row (Actual, Target...)."
-    parts = [f"{applied.statuses[code]} {STATUS_WORDS[code]}"
-             for code in ("on", "within", "off", "none") if applied.statuses[code]]
-    message = f"Refreshed {_plural(total, 'indicator')}"
+    parts = [f"{n} {STATUS_WORDS[code]}" for code, n in counts.statuses.items() if n]
+    message = f"Refreshed {_plural(counts.indicators, 'indicator')}"
     if parts:
         message += ": " + ", ".join(parts)
     message += "."
@@ -347,16 +342,11 @@ def refresh_message(plan: WorkbookPlan, applied: Applied) -> str:
 
 
 def validation_message(plan: WorkbookPlan) -> str:
-    content = next((s for s in plan.sheets if s.name == VALIDATION_SHEET), None)
-    if content is None or len(content.rows) <= 1:
+    counts = plan.counts
+    if counts is None or not counts.findings:
         return "No findings: commentary is complete."
-    findings = content.rows[1:]
-    header = [str(h).strip().lower() for h in content.rows[0]]
-    errors = 0
-    if "severity" in header:
-        ix = header.index("severity")
-        errors = sum(1 for row in findings if ix < len(row) and str(row[ix]).lower() == "error")
-    message = f"{_plural(len(findings), 'finding')}"
+    errors = counts.severities["error"]
+    message = f"{_plural(counts.findings, 'finding')}"
     if errors:
         message += f" ({_plural(errors, 'error')})"
     return message + f": see the '{VALIDATION_SHEET}' sheet."

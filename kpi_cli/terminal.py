@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from kpi_cli.batch import BookResult
 from workbook.check import STATUS_CODES, BookCheck
 from workbook.read.tables import ROLES
@@ -57,7 +55,7 @@ def findings_text(check: BookCheck) -> str:
     if not len(findings):
         return "No findings."
     rows = [
-        [f["severity"], _cell(f["sheet"], f["cell"]), f["code"], f["reference"], f["message"]]
+        [f.severity, _cell(f.sheet, f.cell), f.code, f.reference, f.message]
         for f in findings
     ]
     return text_table(["severity", "cell", "code", "reference", "message"], rows)
@@ -69,14 +67,11 @@ def _cell(sheet: str, cell) -> str:
 
 def counts_line(check: BookCheck) -> str:
     """'40 indicators in 2 tables: 20 on, ...; 3 errors, 5 warnings, 1 info'."""
-    statuses = Counter(check.indicators["status"].tolist())
-    severities = Counter(finding["severity"] for finding in check.findings)
-    status_text = ", ".join(f"{int(statuses.get(code, 0))} {code}" for code in STATUS_CODES)
-    finding_text = ", ".join(
-        _plural(int(severities.get(level, 0)), level) for level in ("error", "warning", "info")
-    )
-    return (f"{_plural(check.indicators.height, 'indicator')} in "
-            f"{_plural(len(check.tables), 'table')}: {status_text}; {finding_text}")  # fmt: skip
+    counts = check.counts
+    status_text = ", ".join(f"{counts.statuses[code]} {code}" for code in STATUS_CODES)
+    finding_text = ", ".join(_plural(n, level) for level, n in counts.severities.items())
+    return (f"{_plural(counts.indicators, 'indicator')} in "
+            f"{_plural(counts.tables, 'table')}: {status_text}; {finding_text}")
 
 
 def _plural(count: int, noun: str) -> str:

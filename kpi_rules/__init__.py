@@ -5,7 +5,16 @@ A table: `evaluate(frame, rules)` then `find_findings(evaluated, rules, columns)
 """
 
 from .commentary import attach_notes, has_commentary
-from .findings import FINDING_COLUMNS, SEVERITY, SEVERITY_ORDER, find_findings, show_value
+from .findings import (
+    FINDING_COLUMNS,
+    SEVERITY,
+    Code,
+    Counts,
+    Finding,
+    Severity,
+    find_findings,
+    show_value,
+)
 from .matching import name_key, reference_key, split_reference
 from .rules import (
     CommentarySource,
@@ -40,14 +49,17 @@ __all__ = [
     "FINDING_COLUMNS",
     "OUTPUT_COLUMNS",
     "SEVERITY",
-    "SEVERITY_ORDER",
     "STATUSES",
     "TRENDS",
+    "Code",
     "CommentarySource",
+    "Counts",
+    "Finding",
     "IndicatorRule",
     "ParsedValue",
     "Rules",
     "RulesError",
+    "Severity",
     "attach_notes",
     "default_rules",
     "evaluate",

@@ -7,6 +7,9 @@ sheet, cell, row, reference, code, severity, message), like pandera's failure ca
 from __future__ import annotations
 
 import math
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
@@ -14,29 +17,112 @@ from .columns import Columns, as_array, by_unique, factorize, first_occurrences,
 from .commentary import has_commentary_column
 from .matching import reference_key
 from .rules import Rules, default_rules
+from .status import STATUSES
 
 FINDING_COLUMNS = ("sheet", "cell", "row", "reference", "code", "severity", "message")
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for the worst: errors sort first."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+class Code(StrEnum):
+    """Why a finding was raised: the stable codes of domain.md."""
+
+    MISSING_COMMENTARY = "missing_commentary"
+    STATUS_MISMATCH = "status_mismatch"
+    MISSING_ACTUAL = "missing_actual"
+    MISSING_TARGET = "missing_target"
+    UNKNOWN_POLARITY = "unknown_polarity"
+    UNIT_MISMATCH = "unit_mismatch"
+    DUPLICATE_REFERENCE = "duplicate_reference"
+
+    @property
+    def severity(self) -> Severity:
+        return SEVERITY[self]
+
+
 SEVERITY = {
-    "missing_commentary": "error",
-    "status_mismatch": "warning",
-    "missing_actual": "warning",
-    "missing_target": "info",
-    "unknown_polarity": "error",
-    "unit_mismatch": "error",
-    "duplicate_reference": "warning",
+    Code.MISSING_COMMENTARY: Severity.ERROR,
+    Code.STATUS_MISMATCH: Severity.WARNING,
+    Code.MISSING_ACTUAL: Severity.WARNING,
+    Code.MISSING_TARGET: Severity.INFO,
+    Code.UNKNOWN_POLARITY: Severity.ERROR,
+    Code.UNIT_MISMATCH: Severity.ERROR,
+    Code.DUPLICATE_REFERENCE: Severity.WARNING,
 }
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One finding, like one of pandera's failure cases: where, why (a Code) and a message."""
+
+    sheet: str | None
+    cell: str | None  # "K13"; None when the table has no column to point at
+    row: int | None  # worksheet row, 1-based
+    reference: str | None
+    code: Code
+    severity: Severity
+    message: str
+
+    def sort_key(self) -> tuple:
+        return (self.row is None, self.row or 0, self.severity.rank, self.code)
+
+    def to_json(self) -> dict:
+        """Plain JSON values, keys in FINDING_COLUMNS order."""
+        return {"sheet": self.sheet, "cell": self.cell, "row": self.row,
+                "reference": self.reference, "code": str(self.code),
+                "severity": str(self.severity), "message": self.message}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Indicators by status and findings by severity and code, counted once per check."""
+
+    indicators: int
+    tables: int
+    statuses: dict[str, int]  # on / within / off / none -> how many (every status present)
+    severities: dict[str, int]  # error / warning / info -> how many (every severity present)
+    codes: dict[str, int]  # code -> how many (codes that occur)
+
+    @classmethod
+    def of(cls, statuses, findings: list[Finding], tables: int) -> Counts:
+        status_counts = Counter(statuses)
+        return cls(
+            indicators=sum(status_counts.values()),
+            tables=tables,
+            statuses={code: int(status_counts.get(code, 0)) for code in STATUSES},
+            severities={str(level): sum(1 for f in findings if f.severity == level)
+                        for level in Severity},
+            codes=dict(Counter(str(f.code) for f in findings)),
+        )
+
+    @property
+    def findings(self) -> int:
+        return sum(self.severities.values())
+
+
 STATUS_WORDS = {"on": "On target", "within": "Within tolerance", "off": "Off target",
                 "none": "Not assessed"}  # fmt: skip
 # Where each finding points: the first role in the list that the table has a column for.
 POINTS_AT = {
-    "missing_commentary": ("commentary", "status", "actual", "indicator"),
-    "status_mismatch": ("status", "actual", "indicator"),
-    "missing_actual": ("actual", "indicator"),
-    "missing_target": ("target", "actual", "indicator"),
-    "unknown_polarity": ("polarity", "indicator", "reference"),
-    "unit_mismatch": ("actual", "indicator"),
-    "duplicate_reference": ("reference", "indicator"),
+    Code.MISSING_COMMENTARY: ("commentary", "status", "actual", "indicator"),
+    Code.STATUS_MISMATCH: ("status", "actual", "indicator"),
+    Code.MISSING_ACTUAL: ("actual", "indicator"),
+    Code.MISSING_TARGET: ("target", "actual", "indicator"),
+    Code.UNKNOWN_POLARITY: ("polarity", "indicator", "reference"),
+    Code.UNIT_MISMATCH: ("actual", "indicator"),
+    Code.DUPLICATE_REFERENCE: ("reference", "indicator"),
 }
 
 
@@ -62,13 +148,14 @@ def find_findings(evaluated, rules: Rules | None = None, columns: dict[str, str]
     import pandas as pd
 
     table = Columns({name: as_array(evaluated[name]) for name in evaluated.columns}, len(evaluated))
-    return pd.DataFrame(table_findings(table, rules, columns), columns=list(FINDING_COLUMNS))
+    records = [f.to_json() for f in table_findings(table, rules, columns)]
+    return pd.DataFrame(records, columns=list(FINDING_COLUMNS))
 
 
 def table_findings(table: Columns, rules: Rules | None = None,
-                   columns: dict[str, str] | None = None) -> list[dict]:
-    """Every finding in one evaluated table (see evaluate_columns), as records of FINDING_COLUMNS,
-    by row, then severity, then code. `columns` maps a role to its column letter."""
+                   columns: dict[str, str] | None = None) -> list[Finding]:
+    """Every finding in one evaluated table (see evaluate_columns), by row, then severity, then
+    code. `columns` maps a role to its column letter."""
     rules = rules or default_rules()
     columns = columns or {}
     if not table.height:
@@ -79,7 +166,7 @@ def table_findings(table: Columns, rules: Rules | None = None,
         for i in np.flatnonzero(mask).tolist():
             record = {name: table[name][i] for name in needed}
             found.append(_finding(record, code, message(record, i), columns))
-    found.sort(key=lambda f: (f["row"] is None, f["row"] or 0, SEVERITY_ORDER[f["severity"]], f["code"]))
+    found.sort(key=Finding.sort_key)
     return found
 
 
@@ -88,17 +175,14 @@ _MESSAGE_COLUMNS = ("sheet", "row", "reference", "status", "actual", "target", "
                     "target_value", "status_typed", "typed_status", "polarity")  # fmt: skip
 
 
-def _finding(row: dict, code: str, message: str, columns: dict[str, str]) -> dict:
+def _finding(row: dict, code: Code, message: str, columns: dict[str, str]) -> Finding:
     letter = next((columns[r] for r in POINTS_AT[code] if r in columns), None)
     sheet_row = None if is_missing(row.get("row")) else int(row["row"])
     cell = f"{letter}{sheet_row}" if letter and sheet_row is not None else None
     reference = row.get("reference")
     sheet = row.get("sheet")
-    return {
-        "sheet": None if is_missing(sheet) else sheet, "cell": cell, "row": sheet_row,
-        "reference": None if is_missing(reference) else str(reference),
-        "code": code, "severity": SEVERITY[code], "message": message,
-    }  # fmt: skip
+    return Finding(None if is_missing(sheet) else str(sheet), cell, sheet_row,
+                   None if is_missing(reference) else str(reference), code, code.severity, message)
 
 
 def _present(table: Columns, role: str) -> np.ndarray:
@@ -127,23 +211,23 @@ def _checks(table: Columns, rules: Rules):
         return (f"{show_value(r['actual_value'], shown_pct[i])} against "
                 f"{show_value(r['target_value'], shown_pct[i])}")  # fmt: skip
 
-    yield ("missing_commentary", needs_comment & ~commentary,
+    yield (Code.MISSING_COMMENTARY, needs_comment & ~commentary,
            lambda r, i: f"{STATUS_WORDS[r['status']]} ({against(r, i)}) and no commentary")
     # A typed status disagrees when it names another status, or is no label at all; a typed
     # "On target" beside figures that cannot be assessed disagrees too.
-    yield ("status_mismatch", typed_text & (typed != status),
+    yield (Code.STATUS_MISMATCH, typed_text & (typed != status),
            lambda r, i: _status_mismatch_message(r, rules))
-    yield ("missing_actual", target_ok & ~actual_ok,
+    yield (Code.MISSING_ACTUAL, target_ok & ~actual_ok,
            lambda r, i: f"Target given but no actual figure (actual is {_raw(r.get('actual'))})")
-    yield ("missing_target", actual_ok & ~target_ok,
+    yield (Code.MISSING_TARGET, actual_ok & ~target_ok,
            lambda r, i: "Actual given but no target: reported as data only")
-    yield ("unknown_polarity", no_polarity & (actual_ok | target_ok),
+    yield (Code.UNKNOWN_POLARITY, no_polarity & (actual_ok | target_ok),
            lambda r, i: _polarity_message(r.get("polarity")))
-    yield ("unit_mismatch", mismatch,
+    yield (Code.UNIT_MISMATCH, mismatch,
            lambda r, i: f"Actual {show_value(r['actual_value'], pct_a[i])} and target "
                         f"{show_value(r['target_value'], pct_t[i])} look like different units "
                         "(a fraction against percentage points): not assessed")
-    yield ("duplicate_reference", _duplicates(table),
+    yield (Code.DUPLICATE_REFERENCE, _duplicates(table),
            lambda r, i: f"Reference {r['reference']} appears more than once in this table")
 
 

@@ -12,6 +12,7 @@ import xlwings as xw
 from openpyxl import load_workbook
 
 from addin import book_actions
+from kpi_rules import Counts
 from tests.action_replay import replay, replay_file
 from tests.addin_support import (
     KPI_SHEET,
@@ -53,6 +54,8 @@ HAND_PLAN = WorkbookPlan(
         SheetContent("KPI Validation", [["Severity", "Cell"], ["error", "D4"]],
                      hyperlinks=[Hyperlink(2, 2, "'KPIs'!D4")]),
     ],
+    counts=Counts(indicators=2, tables=1, statuses={"on": 1, "within": 1, "off": 0, "none": 0},
+                  severities={"error": 1, "warning": 0, "info": 0}, codes={"unit_mismatch": 1}),
 )
 
 
@@ -67,7 +70,6 @@ def test_one_action_per_block_and_per_colour_run():
     assert funcs.count("sheetClear") == 1  # "KPI Summary" existed: cleared, not added again
     assert [a["args"][1] for a in actions if a["func"] == "addSheet"] == ["KPI Validation"]
     assert applied.value_writes == funcs.count("setValues")
-    assert applied.statuses == {"within": 1, "on": 1}
     first = actions[0]
     assert (first["sheet_position"], first["start_row"], first["start_column"]) == (0, 1, 3)
     block = next(a for a in actions if a["func"] == "setValues" and a["row_count"] == 2)
@@ -226,10 +228,9 @@ def test_many_short_runs_go_as_one_colour_matrix(tmp_path):
     runs.append(ColourRun("KPIs", 45, 4, 5, "on", fills["on"]))  # row 43-44 left alone
     plan = WorkbookPlan(colour_runs=runs)
     book = _book()
-    applied = book_actions.refresh_statuses(book, planner=lambda g, part, name: plan)
+    book_actions.refresh_statuses(book, planner=lambda g, part, name: plan)
     actions = _actions(book)
     assert _funcs(actions) == ["setRangeColors", "alert"]
-    assert applied.statuses == {"on": 25, "off": 20}
     matrix = actions[0]["args"][0]
     assert len(matrix) == 47 and matrix[40] == ["keep"] and matrix[41] == ["keep"]
     wb = load_workbook(make_kpi_workbook(tmp_path / "x.xlsx"))
@@ -257,3 +258,15 @@ def test_many_links_are_one_hyperlink_formula_column(tmp_path):
     sheet = wb["KPI Validation"]
     assert sheet["B2"].value == "D3" and sheet["B2"].hyperlink.target == "#'KPIs'!D3"
     assert sheet["B11"].value == "D12" and sheet["B12"].value is None
+
+
+def test_a_clean_book_says_no_findings_and_counts_come_from_the_check():
+    grids = {"KPIs": [["Ref", "Indicator", "Polarity", "Actual", "Target", "Commentary"],
+                      ["A1", "Calls answered", "Bigger", 95, 90, None],
+                      ["A2", "Complaints", "Smaller", 10.5, 10, "Winter peak"]]}
+    book = _book(grids)
+    book_actions.validate_commentary(book)
+    assert _actions(book)[-1]["args"][0] == "No findings: commentary is complete."
+    book = _book(grids)
+    book_actions.refresh_statuses(book)
+    assert _actions(book)[-1]["args"][0] == "Refreshed 2 indicators: 1 on target, 1 within tolerance."

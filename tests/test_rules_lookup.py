@@ -123,8 +123,8 @@ def test_values_only_grids_give_the_same_statuses(maker, tmp_path):
     for name in columns:
         assert in_memory.indicators[name].tolist() == from_file.indicators[name].tolist(), name
     assert in_memory.to_json()["tables"] == from_file.to_json()["tables"]
-    assert [(f["code"], f["cell"]) for f in in_memory.findings] == \
-        [(f["code"], f["cell"]) for f in from_file.findings]
+    assert [(f.code, f.cell) for f in in_memory.findings] == \
+        [(f.code, f.cell) for f in from_file.findings]
 
 
 def test_sheet_with_data_offset_keeps_worksheet_rows(tmp_path):
@@ -160,4 +160,4 @@ def test_notes_sheet_keyed_by_reference_found_by_its_name():
                         find_rules(None), "book.xlsx")  # fmt: skip
     assert check.notes_sheet == "KPI Exception Notes"
     assert check.indicators["status"].tolist() == ["off", "off"]
-    assert [(f["code"], f["cell"]) for f in check.findings] == [("missing_commentary", "D3")]
+    assert [(f.code, f.cell) for f in check.findings] == [("missing_commentary", "D3")]

@@ -256,7 +256,7 @@ def test_columns_core_equals_the_dataframe_api(rows, references):
     letters = {"actual": "D", "target": "E", "reference": "A"}
     as_records = find_findings(from_frame, None, letters).to_dict("records")
     assert [{k: _missing_as_none(v) for k, v in f.items()} for f in as_records] == \
-        table_findings(from_columns, None, letters)
+        [f.to_json() for f in table_findings(from_columns, None, letters)]
 
 
 def _missing_as_none(value):  # a DataFrame shows a missing text as NaN

@@ -13,11 +13,12 @@ import math
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from kpi_rules import FINDING_COLUMNS, STATUSES, Rules
+from kpi_rules import STATUSES, Counts, Finding, Rules, Severity
 from kpi_rules.columns import Columns, is_missing
 from kpi_rules.commentary import notes_commentary
 from kpi_rules.findings import table_findings
@@ -50,19 +51,24 @@ class BookCheck:
 
     `indicators` is the engine's evaluated columns of every table, with a `table` column giving
     the index into `tables`; `tables[i].data_rows` are the worksheet rows of table i's indicators.
-    `findings` is one record (FINDING_COLUMNS) per finding, table by table, by row.
+    `findings` holds every Finding, table by table, by row; `counts` counts them and the
+    statuses once, for every report (CLI, JSON, the add-in's alert).
     """
 
     book: str
     rules: Rules
     tables: list[TableLayout]
     indicators: Columns
-    findings: list[dict]
+    findings: list[Finding]
     notes_sheet: str | None = None
+
+    @cached_property
+    def counts(self) -> Counts:
+        return Counts.of(self.indicators["status"].tolist(), self.findings, len(self.tables))
 
     @property
     def has_errors(self) -> bool:
-        return any(finding["severity"] == "error" for finding in self.findings)
+        return self.counts.severities[Severity.ERROR] > 0
 
     def table_indicators(self, index: int) -> Columns:
         """The evaluated rows of one table, in sheet order."""
@@ -77,8 +83,7 @@ class BookCheck:
                 for t in self.tables
             ],
             "indicators": _records(self.indicators, INDICATOR_JSON, JSON_SOURCE),
-            "findings": [{name: _json_value(f[name]) for name in FINDING_COLUMNS}
-                         for f in self.findings],
+            "findings": [finding.to_json() for finding in self.findings],
         }
 
     def summary(self) -> list[dict]:

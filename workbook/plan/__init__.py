@@ -30,7 +30,7 @@ def build_plan(grids, rules: Rules | None = None, book_name: str = "workbook",
 
 def plan_from_check(check: BookCheck, grids: dict[str, Grid],
                     parts: tuple[str, ...] = PARTS, mark_cells: bool = False) -> WorkbookPlan:
-    plan = WorkbookPlan()
+    plan = WorkbookPlan(counts=check.counts)
     if "results" in parts:
         for index, layout in enumerate(check.tables):
             plan_table(plan, layout, check.table_indicators(index), grids[layout.sheet], check.rules)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from kpi_rules import Counts
 from kpi_rules.columns import factorize
 
 Value = Any  # str | float | int | bool | None
@@ -138,6 +139,8 @@ class WorkbookPlan:
     status_changes: list[StatusChange] = field(default_factory=list)
     # The add-in's marks on offending cells: a fill, or fill None to clear an earlier mark.
     marks: list[CellMark] = field(default_factory=list)
+    # What the check counted (statuses, findings by severity): every message is worded from it.
+    counts: Counts | None = None
 
 
 def runs(values: list[Any]) -> list[tuple[int, int, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpi_rules import SEVERITY_ORDER
+from kpi_rules import Code
 from workbook.addresses import column_index, column_letter, quote_sheet
 from workbook.check import BookCheck
 from workbook.plan.blocks import CellMark, ColourRun, Hyperlink, SheetContent, runs
@@ -29,14 +29,13 @@ def validation_sheet(check: BookCheck, marked: set[tuple[str, str]] = frozenset(
         return sheet
     sheet_order = {t.sheet: i for i, t in reversed(list(enumerate(check.tables)))}
     ordered = sorted(check.findings, key=lambda f: (
-        SEVERITY_ORDER[f["severity"]], sheet_order.get(f["sheet"], len(sheet_order)),
-        f["row"] is None, f["row"] or 0))  # fmt: skip
+        f.severity.rank, sheet_order.get(f.sheet, len(sheet_order)), f.row is None, f.row or 0))
     for offset, f in enumerate(ordered, start=2):
-        mark = "yes" if (f["sheet"], f["cell"]) in marked else None
-        sheet.rows.append([f["severity"], f["sheet"], f["cell"], f["reference"], f["code"],
-                           f["message"], mark])  # fmt: skip
-        if f["cell"]:
-            sheet.hyperlinks.append(Hyperlink(offset, 3, f"{quote_sheet(f['sheet'])}!{f['cell']}"))
+        mark = "yes" if (f.sheet, f.cell) in marked else None
+        sheet.rows.append([str(f.severity), f.sheet, f.cell, f.reference, str(f.code), f.message,
+                           mark])
+        if f.cell:
+            sheet.hyperlinks.append(Hyperlink(offset, 3, f"{quote_sheet(f.sheet)}!{f.cell}"))
     severities = [row[0] for row in sheet.rows[1:]]
     for offset, length, severity in runs(severities):
         sheet.fills.append(ColourRun(VALIDATION_SHEET, 2 + offset, 1, length, severity,
@@ -49,8 +48,8 @@ def marked_findings(check: BookCheck) -> set[tuple[str, str]]:
     (figures, a typed status) often carry the officer's own fills, which a mark would replace."""
     commentary = {(t.sheet, column_letter(t.columns["commentary"]))
                   for t in check.tables if "commentary" in t.columns}  # fmt: skip
-    wanted = [(f["sheet"], f["cell"]) for f in check.findings
-              if f["code"] == "missing_commentary" and f["cell"]]  # fmt: skip
+    wanted = [(f.sheet, f.cell) for f in check.findings
+              if f.code == Code.MISSING_COMMENTARY and f.cell]
     return {(sheet, cell) for sheet, cell in wanted
             if (sheet, cell.rstrip("0123456789")) in commentary}  # fmt: skip
 
