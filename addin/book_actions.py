@@ -28,13 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kpi_rules.errors import KpiError
+from workbook.addresses import SUMMARY_SHEET, VALIDATION_SHEET, sheet_key
 from workbook.plan.blocks import CellBlock, CellMark, SheetContent, WorkbookPlan
 
 logger = logging.getLogger(__name__)
 
 ALERT_TITLE = "KPI"
-VALIDATION_SHEET = "KPI Validation"
-SUMMARY_SHEET = "KPI Summary"
 STATUS_WORDS = {"on": "on target", "within": "within tolerance", "off": "off target",
                 "none": "not assessed"}
 
@@ -221,7 +220,7 @@ def _by_column(runs_) -> dict[tuple[str, int], list[tuple[int, int, str | None]]
 
 def _sheet_by_name(book, name: str):
     for sheet in book.sheets:
-        if sheet.name == name:
+        if sheet_key(sheet.name) == sheet_key(name):
             return sheet
     return None
 

@@ -270,3 +270,16 @@ def test_a_clean_book_says_no_findings_and_counts_come_from_the_check():
     book = _book(grids)
     book_actions.refresh_statuses(book)
     assert _actions(book)[-1]["args"][0] == "Refreshed 2 indicators: 1 on target, 1 within tolerance."
+
+
+def test_a_sheet_named_in_other_case_is_the_product_sheet():
+    """Excel's sheet names are case-insensitive: "kpi summary" is the KPI Summary sheet, so the
+    button rewrites it instead of failing to add a second one."""
+    grids = {"KPIs": [["Ref", "Indicator", "Polarity", "Actual", "Target"],
+                      ["A1", "Calls answered", "Bigger", 95, 90]],
+             "kpi summary": [["old"]]}
+    book = _book(grids)
+    book_actions.summary(book)
+    actions = _actions(book)
+    assert "addSheet" not in _funcs(actions)
+    assert actions[-1]["args"][0] == "Summary written to the 'KPI Summary' sheet."

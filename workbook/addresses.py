@@ -1,6 +1,12 @@
-"""Cell addresses as Excel writes them: column letters, A1 names, quoted sheet names."""
+"""Cell addresses and sheet names as Excel writes and compares them: column letters, A1 names,
+quoted sheet names, and the one key by which two sheet names are the same sheet."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def column_letter(column: int) -> str:
@@ -28,3 +34,19 @@ def cell_name(row: int, column: int) -> str:
 
 def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
+
+
+def sheet_key(name: str) -> str:
+    """Excel's sheet names are case-insensitive: "kpi summary" is the "KPI Summary" sheet."""
+    return str(name).casefold()
+
+
+def sheet_named(sheets: Mapping[str, T], name: str) -> T | None:
+    """The value for the sheet called `name` (by sheet_key), or None."""
+    key = sheet_key(name)
+    return next((value for sheet, value in sheets.items() if sheet_key(sheet) == key), None)
+
+
+# The sheets the product reads as configuration or owns: never KPI tables.
+RULES_SHEET, VALIDATION_SHEET, SUMMARY_SHEET = "KPI Rules", "KPI Validation", "KPI Summary"
+PRODUCT_SHEETS = frozenset(sheet_key(name) for name in (RULES_SHEET, VALIDATION_SHEET, SUMMARY_SHEET))

@@ -23,12 +23,12 @@ from kpi_rules.columns import Columns, is_missing
 from kpi_rules.commentary import notes_commentary
 from kpi_rules.findings import table_findings
 from kpi_rules.table import evaluate_columns
+from workbook.addresses import PRODUCT_SHEETS, sheet_key, sheet_named
 from workbook.read.grid import Grid, read_grids
 from workbook.read.indicators import table_columns
 from workbook.read.notes import looks_like_notes_sheet, notes_rows
 from workbook.read.rules_source import find_rules, rules_sheet
 from workbook.read.tables import (
-    PRODUCT_SHEETS,
     LayoutError,
     TableLayout,
     find_tables,
@@ -154,17 +154,17 @@ def _table_sheets(grids: dict[str, Grid], rules: Rules) -> list[Grid]:
     """The sheets that may hold KPI tables; checks that the rules' sheet and headers exist."""
     excluded = set(PRODUCT_SHEETS)
     if rules.commentary:
-        excluded.add(_fold(rules.commentary.sheet))
+        excluded.add(sheet_key(rules.commentary.sheet))
     own_rules = rules_sheet(grids)
     if own_rules is not None:
-        excluded.add(_fold(own_rules.sheet))
+        excluded.add(sheet_key(own_rules.sheet))
     if rules.sheet:
-        grid = _sheet_named(grids, rules.sheet)
+        grid = sheet_named(grids, rules.sheet)
         if grid is None:
             raise LayoutError(f'rules [columns] sheet = "{rules.sheet}": {_no_such_sheet(grids)}')
         candidates = [grid]
     else:
-        candidates = [grid for name, grid in grids.items() if _fold(name) not in excluded]
+        candidates = [grid for name, grid in grids.items() if sheet_key(name) not in excluded]
     if rules.columns:
         problem = missing_rule_headers({grid.sheet: grid for grid in candidates}, rules.columns)
         if problem:
@@ -186,7 +186,7 @@ def _notes(grids: dict[str, Grid], rules: Rules, table_sheets: set[str]):
     """(sheet name, notes rows) from the rules' [commentary], else a sheet named like notes."""
     source = rules.commentary
     if source is not None:
-        grid = _sheet_named(grids, source.sheet)
+        grid = sheet_named(grids, source.sheet)
         if grid is None:
             raise LayoutError(f'rules [commentary] sheet = "{source.sheet}": {_no_such_sheet(grids)}')
         try:
@@ -194,7 +194,7 @@ def _notes(grids: dict[str, Grid], rules: Rules, table_sheets: set[str]):
         except LookupError as exc:
             raise LayoutError(f"rules [commentary]: {exc}") from None
     for name, grid in grids.items():
-        if name in table_sheets or _fold(name) in PRODUCT_SHEETS or not looks_like_notes_sheet(name):
+        if name in table_sheets or sheet_key(name) in PRODUCT_SHEETS or not looks_like_notes_sheet(name):
             continue
         try:
             return name, notes_rows(grid, None, None)
@@ -203,16 +203,12 @@ def _notes(grids: dict[str, Grid], rules: Rules, table_sheets: set[str]):
     return None, None
 
 
-def _sheet_named(grids: dict[str, Grid], name: str) -> Grid | None:
-    return next((grid for sheet, grid in grids.items() if _fold(sheet) == _fold(name)), None)
 
 
 def _no_such_sheet(grids: dict[str, Grid]) -> str:
     return "no such sheet (the book has " + ", ".join(f'"{name}"' for name in grids) + ")"
 
 
-def _fold(name: str) -> str:
-    return " ".join(name.lower().split())
 
 
 # --- JSON ------------------------------------------------------------------------------------

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from workbook.addresses import SUMMARY_SHEET
 from workbook.check import STATUS_CODES, BookCheck
 from workbook.plan.blocks import ChartSpec, SheetContent
-
-SUMMARY_SHEET = "KPI Summary"
 
 
 def summary_sheet(check: BookCheck) -> SheetContent:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from kpi_rules import Code
-from workbook.addresses import column_index, column_letter, quote_sheet
+from workbook.addresses import (
+    VALIDATION_SHEET,
+    column_index,
+    column_letter,
+    quote_sheet,
+    sheet_named,
+)
 from workbook.check import BookCheck
 from workbook.plan.blocks import CellMark, ColourRun, Hyperlink, SheetContent, runs
 from workbook.read.grid import Grid
 
-VALIDATION_SHEET = "KPI Validation"
 SEVERITY_FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
 
 import re
@@ -56,7 +61,7 @@ def marked_findings(check: BookCheck) -> set[tuple[str, str]]:
 
 def previous_marks(grids: dict[str, Grid]) -> set[tuple[str, str]]:
     """The cells the last run marked, as its "KPI Validation" sheet records them."""
-    sheet = grids.get(VALIDATION_SHEET)
+    sheet = sheet_named(grids, VALIDATION_SHEET)
     if sheet is None or not sheet.values:
         return set()
     header = [str(v).strip() if v is not None else "" for v in sheet.values[0]]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpi_rules import Rules, default_rules, load_rules_file, rules_from_rows
+from workbook.addresses import RULES_SHEET, sheet_key
 from workbook.read.grid import Grid
 
 RULES_FILE_NAME = "kpi.toml"
-RULES_SHEET_NAME = "kpi rules"
 
 
 def find_rules(
@@ -31,8 +31,8 @@ def find_rules(
 
 
 def rules_sheet(grids: dict[str, Grid]) -> Grid | None:
-    """The "KPI Rules" sheet, whatever its case or spacing."""
+    """The "KPI Rules" sheet, whatever its case."""
     return next(
-        (grid for name, grid in grids.items() if " ".join(name.lower().split()) == RULES_SHEET_NAME),
+        (grid for name, grid in grids.items() if sheet_key(name) == sheet_key(RULES_SHEET)),
         None,
     )

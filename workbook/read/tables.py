@@ -19,8 +19,6 @@ ROLES = (
     "reference", "indicator", "polarity", "actual", "target", "previous", "commentary", "status",
 )
 VALUE_ROLES = ("actual", "target", "previous")
-# Sheets the product writes or reads as configuration: never KPI tables.
-PRODUCT_SHEETS = {"kpi rules", "kpi validation", "kpi summary"}
 
 
 class LayoutError(KpiError):

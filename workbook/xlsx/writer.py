@@ -29,6 +29,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from workbook.addresses import sheet_key
 from workbook.plan.blocks import SheetContent, WorkbookPlan
 from workbook.xlsx.atomic import WorkbookWriteError, write_temporary
 from workbook.xlsx.chart import chart_xml, drawing_xml
@@ -91,10 +92,10 @@ class _PlanWriter:
 
     # -- the plan ------------------------------------------------------------------------
     def apply(self, plan: WorkbookPlan) -> None:
-        owned = {content.name.casefold() for content in plan.sheets}
+        owned = {sheet_key(content.name) for content in plan.sheets}
         formulas_replaced = False
         for name, edits in _edits_by_sheet(plan, self.styles).items():
-            if name.casefold() in owned:
+            if sheet_key(name) in owned:
                 continue
             part = self._sheet_part(name)
             if part is None:
@@ -130,7 +131,7 @@ class _PlanWriter:
     def _sheet_part(self, name: str) -> str | None:
         targets = {rel.id: rel.target for rel in self.workbook_rels if rel.type == REL_WORKSHEET}
         for sheet in self._sheet_elements():
-            if sheet.get("name", "").casefold() == name.casefold():
+            if sheet_key(sheet.get("name", "")) == sheet_key(name):
                 part = targets.get(sheet.get(f"{{{NS_DOC_REL}}}id"))
                 if part is None:
                     raise WorkbookWriteError(f"sheet {name!r} is not a worksheet (a chart sheet?)")
