@@ -14,11 +14,20 @@ def findings(**row):
     return find_findings(evaluate(frame), None, COLUMNS)
 
 
-def test_typed_status_beside_figures_that_cannot_be_assessed_is_a_mismatch():
+def test_a_typed_status_beside_figures_that_cannot_be_assessed_is_not_questioned():
+    """Issue 11: the finding about the figures says why; a mismatch beside it was noise."""
     found = findings(actual="New", target=0.9, status_typed="On target")
+    assert list(found["code"]) == ["missing_actual"]
+    no_polarity = find_findings(evaluate(pd.DataFrame([{
+        "reference": "R1", "actual": 5, "target": 4, "status_typed": "G"}], dtype=object)))
+    assert list(no_polarity["code"]) == ["unknown_polarity"]
+
+
+def test_an_unknown_typed_label_is_reported_even_beside_unassessable_figures():
+    found = findings(actual="New", target=0.9, status_typed="Smashing it")
     mismatch = found[found["code"] == "status_mismatch"].iloc[0]
     assert mismatch["cell"] == "G8"
-    assert mismatch["message"] == "Typed status 'On target' but the figures say 'Not assessed'"
+    assert "is not a known label" in mismatch["message"]
 
 
 def test_typed_not_assessed_beside_unassessable_figures_is_fine():
