@@ -18,8 +18,8 @@ from workbook.read.headers import HeaderMatch, header_texts, match_header, norma
 
 ROLES = (
     "reference", "indicator", "polarity", "actual", "target", "previous", "commentary", "status",
-    "unit",
 )
+FOUND_ROLES = (*ROLES, "unit")  # a "Unit" column is found, not named in the rules' [columns]
 VALUE_ROLES = ("actual", "target", "previous")
 
 
@@ -51,7 +51,7 @@ class TableLayout:
     def column_letters(self) -> dict[str, str]:
         """Role -> column letter, in the order of ROLES."""
         return {
-            role: column_letter(self.columns[role]) for role in ROLES if role in self.columns
+            role: column_letter(self.columns[role]) for role in FOUND_ROLES if role in self.columns
         }
 
 
