@@ -117,21 +117,31 @@ def _pair_rule(base, other, base_percent: bool, other_percent: bool):
 def align(base_numbers, base_units, base_percent, other_numbers, other_units, other_percent):
     """(other's numbers in the base's unit, the row's unit, cannot be compared) per row.
 
-    One decision per distinct pair of units, so a column of plain numbers costs one look-up."""
+    Rows where neither side has a unit (most tables: all of them) cost nothing; the others get
+    one decision per distinct pair of units."""
     n = len(base_numbers)
-    keys = [tuple(pair) for pair in zip(base_units.tolist(), other_units.tolist(),
-                                        base_percent.tolist(), other_percent.tolist())]  # fmt: skip
+    units = np.full(n, None, dtype=object)
+    incompatible = np.zeros(n, dtype=bool)
+    with_units = np.flatnonzero((base_units != None) | (other_units != None))  # noqa: E711
+    if not len(with_units):
+        return other_numbers, units, incompatible
+    keys = [tuple(pair) for pair in zip(base_units[with_units].tolist(),
+                                        other_units[with_units].tolist(),
+                                        base_percent[with_units].tolist(),
+                                        other_percent[with_units].tolist())]  # fmt: skip
     codes, pairs = factorize(_as_objects(keys))
     factors = np.ones(len(pairs))
-    units = np.empty(len(pairs), dtype=object)
-    incompatible = np.zeros(len(pairs), dtype=bool)
+    pair_units = np.empty(len(pairs), dtype=object)
+    pair_bad = np.zeros(len(pairs), dtype=bool)
     for i, (base, other, b_pct, o_pct) in enumerate(pairs):
-        factors[i], units[i], ok = _pair_rule(base, other, bool(b_pct), bool(o_pct))
-        incompatible[i] = not ok
-    if not n:
-        return other_numbers, np.empty(0, dtype=object), np.zeros(0, dtype=bool)
-    both = np.isfinite(base_numbers) & np.isfinite(other_numbers)
-    return other_numbers * factors[codes], units[codes], incompatible[codes] & both
+        factors[i], pair_units[i], ok = _pair_rule(base, other, bool(b_pct), bool(o_pct))
+        pair_bad[i] = not ok
+    converted = other_numbers.astype(np.float64, copy=True)
+    converted[with_units] = other_numbers[with_units] * factors[codes]
+    units[with_units] = pair_units[codes]
+    both = np.isfinite(base_numbers[with_units]) & np.isfinite(other_numbers[with_units])
+    incompatible[with_units] = pair_bad[codes] & both
+    return converted, units, incompatible
 
 
 def _as_objects(items: list) -> np.ndarray:
