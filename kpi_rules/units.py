@@ -122,7 +122,7 @@ def align(base_numbers, base_units, base_percent, other_numbers, other_units, ot
     n = len(base_numbers)
     units = np.full(n, None, dtype=object)
     incompatible = np.zeros(n, dtype=bool)
-    with_units = np.flatnonzero((base_units != None) | (other_units != None))  # noqa: E711
+    with_units = np.flatnonzero((base_units != None) | (other_units != None))
     if not len(with_units):
         return other_numbers, units, incompatible
     keys = [tuple(pair) for pair in zip(base_units[with_units].tolist(),
