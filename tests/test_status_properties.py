@@ -74,7 +74,8 @@ def test_improving_the_actual_never_worsens_the_status(a1, a2, target, polarity,
 def test_a_wider_band_never_worsens_the_status(actual, target, polarity, band, wider):
     tolerance, mode = band
     narrow = status(actual, target, polarity, tolerance, mode)
-    wide = status(actual, target, polarity, tolerance + wider, mode)
+    widened = min(tolerance + wider, 1.0) if mode == "relative" else tolerance + wider
+    wide = status(actual, target, polarity, widened, mode)
     assert RANK[wide] >= RANK[narrow]
 
 

@@ -57,7 +57,10 @@ STATUS_CASES = [
     (82, 80, "smaller", 2, "points", "within", "points smaller: 82 vs 80 with 2 points is within"),
     (82.1, 80, "smaller", 2, "points", "off", "points smaller: 82.1 vs 80 with 2 points is off"),
     (0.33, 0.35, "bigger", 0.02, "points", "within", "points on fractions: 33% vs 35%, 2 points"),
-    ("33%", "35%", "bigger", 0.02, "points", "within", "points on text percentages"),
+    ("33%", "35%", "bigger", 2, "points", "within", "points on text percentages are percentage points"),
+    ("87%", "90%", "bigger", 2, "points", "off", "3 percentage points short of 2 points is off"),
+    ("88.5%", "90%", "bigger", 2, "points", "within", "1.5 percentage points short is within"),
+    (0.87, 0.9, "bigger", 2, "percentage points", "off", "percentage points mode on fractions"),
     (-1, 0, "bigger", 1, "points", "within", "points: target 0 still has a band"),
     (78, 80, "bigger", 2, "Points", "within", "mode is case-insensitive"),
     # Zero targets, relative mode: no band
