@@ -59,9 +59,13 @@ class RulesError(KpiError):
 
 @dataclass(frozen=True)
 class CommentarySource:
+    """A notes sheet named in the rules. A header left out (None) is found by synonyms, as in a
+    notes sheet the rules do not name: key = a reference or indicator column, text = a note or
+    commentary column."""
+
     sheet: str
-    key: str = "Indicator"
-    text: str = "Commentary"
+    key: str | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,8 @@ class Rules:
         if columns:
             data["columns"] = columns
         if self.commentary:
-            data["commentary"] = {key: getattr(self.commentary, key) for key in COMMENTARY_KEYS}
+            data["commentary"] = {key: getattr(self.commentary, key) for key in COMMENTARY_KEYS
+                                  if getattr(self.commentary, key) is not None}  # fmt: skip
         if self.indicators:
             data["indicators"] = {
                 key: {k: v for k, v in vars(rule).items() if v is not None}
