@@ -1,7 +1,8 @@
 """A whole table of indicators in, the same table with statuses, variances and trends out.
 
-`evaluate_columns` works on named numpy columns (what the workbook reader makes); `evaluate` is the
-same for a pandas DataFrame.
+`evaluate_columns` is the engine: named numpy columns in (what the workbook reader and the cell
+functions make), the same plus results out. `evaluate` is a thin adapter for a pandas DataFrame
+(the optional extra kpi-addin[pandas]).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .columns import Columns, as_array, by_unique, factorize
+from .columns import Columns, as_array, by_unique, factorize, pandas
 from .rules import RAG_LETTERS, Rules, default_rules
 from .settings import MODES, PERCENTAGE_POINTS, RELATIVE, read_mode, read_tolerance
 from .status import (
@@ -188,14 +189,15 @@ def _pick(choices, codes: np.ndarray) -> np.ndarray:
 
 
 def evaluate(frame, rules: Rules | None = None):
-    """Add status, label, RAG, colour, variance, variance %, trend and checks to every row of a
-    pandas DataFrame (a new frame; the input is not changed).
+    """evaluate_columns for a pandas DataFrame (a thin adapter: needs kpi-addin[pandas]): status,
+    label, RAG, colour, variance, variance %, trend and checks on every row, as a new frame (the
+    input is not changed).
 
     Input columns (any may be missing): reference, indicator, polarity, actual, target, previous,
     commentary, status_typed, actual_is_percent, target_is_percent, previous_is_percent,
     tolerance, tolerance_mode.
     """
-    import pandas as pd
+    pd = pandas()
 
     table = Columns({name: as_array(frame[name]) for name in INPUT_COLUMNS if name in frame},
                     len(frame))  # fmt: skip
