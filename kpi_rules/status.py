@@ -10,13 +10,20 @@ import math
 
 import numpy as np
 
+from .settings import (
+    DEFAULT_MODE,
+    DEFAULT_TOLERANCE,
+    PERCENTAGE_POINTS,
+    is_points,
+    read_mode,
+    read_tolerance,
+)
 from .values import parse_polarity, parse_value
 
 STATUSES = ("on", "within", "off", "none")
 ON, WITHIN, OFF, NONE = range(4)
 TRENDS = ("improving", "worsening", "no_change", None)
 IMPROVING, WORSENING, NO_CHANGE, NO_TREND = range(4)
-MODES = ("relative", "points")
 
 # Relative epsilon: float noise (0.1 + 0.2) never moves a value across a band edge.
 EPSILON = 1e-9
@@ -77,6 +84,13 @@ def variances(actual: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.nd
     return np.where(np.isfinite(raw), raw, np.nan), np.where(np.isfinite(pct), pct, np.nan)
 
 
+def figure_tolerance(tolerance: np.ndarray, points_mode: np.ndarray,
+                     percent_scale: np.ndarray) -> np.ndarray:
+    """The tolerance on the figures' own scale. Points are in the units the sheet shows, so on a
+    percentage indicator (held as fractions: 87% is 0.87) 2 points are 0.02."""
+    return np.where(points_mode & percent_scale, tolerance / 100.0, tolerance)
+
+
 def unit_mismatches(
     actual: np.ndarray,
     target: np.ndarray,
@@ -117,20 +131,6 @@ def looks_like_percent_indicator(name) -> bool:
     return any(word in lowered for word in PERCENT_WORDS)
 
 
-def check_mode(mode) -> str:
-    folded = str(mode).strip().casefold() if mode is not None else "relative"
-    if folded not in MODES:
-        raise ValueError(f"tolerance mode must be 'relative' or 'points', not {mode!r}")
-    return folded
-
-
-def check_tolerance(tolerance) -> float:
-    number = parse_value(tolerance).number if tolerance is not None else 0.10
-    if math.isnan(number) or number < 0:
-        raise ValueError(f"tolerance must be a number of 0 or more, not {tolerance!r}")
-    return number
-
-
 # One indicator ------------------------------------------------------------------------------
 
 
@@ -149,19 +149,25 @@ def _mismatch(a, a_pct, b, b_pct, indicator) -> bool:
                                 np.array([looks_like_percent_indicator(indicator)]))[0])  # fmt: skip
 
 
-def status(actual, target, polarity, tolerance=0.10, mode="relative", indicator=None) -> str:
+def status(actual, target, polarity, tolerance=DEFAULT_TOLERANCE, mode=DEFAULT_MODE,
+           indicator=None) -> str:
     """'on' / 'within' / 'off' / 'none' for one indicator; raw cell values are accepted.
 
-    `indicator` (the indicator's name) is only used to spot a unit mismatch in a "%" indicator.
+    Tolerance and mode are read by kpi_rules.settings (blank: the defaults; a bad one raises
+    SettingError). `indicator` (the indicator's name) is only used to spot a unit mismatch in a
+    "%" indicator.
     """
-    tolerance, mode = check_tolerance(tolerance), check_mode(mode)
+    mode = read_mode(mode) or DEFAULT_MODE
+    tolerance = read_tolerance(tolerance, mode)
     a, a_pct = _one(actual)
     t, t_pct = _one(target)
     known, bigger = _polarity_arrays(polarity)
     if _mismatch(a, a_pct, t, t_pct, indicator):
         return "none"
-    code = status_codes(a, t, known, bigger, np.array([tolerance]), np.array([mode == "points"]))
-    return STATUSES[code[0]]
+    points = np.array([is_points(mode)])
+    band = figure_tolerance(np.array([DEFAULT_TOLERANCE if tolerance is None else tolerance]),
+                            points, a_pct | t_pct | (mode == PERCENTAGE_POINTS))  # fmt: skip
+    return STATUSES[status_codes(a, t, known, bigger, band, points)[0]]
 
 
 def _variances(actual, target, indicator) -> tuple[float, float]:
