@@ -2,14 +2,16 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint sample picture clean
+LOWEST := .venv-lowest
+
+.PHONY: run test test-lowest bench lint sample picture clean
 
 $(PY):
 	python3 -m venv $(VENV)
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[server,dev]"
+	$(PY) -m pip install -q -e ".[server,dev,pandas]"
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -17,6 +19,14 @@ run: $(STAMP)
 
 test: $(STAMP)
 	XLWINGS_LICENSE_KEY=noncommercial $(PY) -m pytest -q -n 2
+
+# The lowest versions pyproject.toml allows (constraints-lowest.txt), in a venv of their own.
+test-lowest:
+	python3 -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install -q --upgrade pip
+	$(LOWEST)/bin/python -m pip install -q -c constraints-lowest.txt -e ".[server,dev,pandas]"
+	$(LOWEST)/bin/python -m pip list --format=freeze | grep -iE "^(numpy|python.calamine|lxml|xlwings|tqdm|pandas|uvicorn|fastapi|pytest|hypothesis|xlsxwriter|openpyxl|httpx)="
+	XLWINGS_LICENSE_KEY=noncommercial $(LOWEST)/bin/python -m pytest -q -n 2
 
 # Byte-compile our modules first, as installing a wheel does: an editable install (and
 # PYTHONDONTWRITEBYTECODE) would leave every run compiling them again, about 40 ms that
@@ -35,4 +45,4 @@ picture: $(STAMP)
 	docs/render_picture.sh
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(LOWEST) build *.egg-info

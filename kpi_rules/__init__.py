@@ -1,7 +1,11 @@
 """The KPI rules engine: pure Python over whole tables. No Excel, no file I/O.
 
 One indicator: `status`, `variance`, `variance_pct`, `trend`.
-A table: `evaluate(frame, rules)` then `find_findings(evaluated, rules, columns)`.
+A table (the engine's one API, numpy): `kpi_rules.table.evaluate_columns(columns, rules)` then
+`kpi_rules.findings.table_findings(evaluated, rules, letters)`.
+The same for a pandas DataFrame (thin adapters, `pip install kpi-addin[pandas]`):
+`evaluate(frame, rules)`, `find_findings(evaluated, rules, columns)`, `attach_notes(frame, notes)`.
+Tolerance, mode and polarity as people write them: `kpi_rules.settings`.
 """
 
 from .commentary import attach_notes, has_commentary

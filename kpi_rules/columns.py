@@ -1,14 +1,15 @@
 """A table as named numpy columns, and the few table operations the engine needs.
 
-The file path (`kpi validate`, `kpi refresh`) works on these rather than on pandas DataFrames:
-importing pandas alone costs about 0.2 s, which is most of a 10,000-row refresh. `evaluate` and
-`find_findings` still take and give DataFrames for callers who have one.
+The engine's one API (`evaluate_columns`, `table_findings`, `notes_commentary`) works on these:
+the file path, the add-in and the cell functions call it. Importing pandas alone costs about
+0.2 s, most of a 10,000-row refresh. `evaluate`, `find_findings` and `attach_notes` are thin
+DataFrame adapters over it for callers who have a DataFrame; they need the optional extra
+(`pip install kpi-addin[pandas]`).
 """
 
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
@@ -52,10 +53,19 @@ class Columns(dict):
 
     def to_frame(self):
         """A pandas DataFrame of the same columns (object columns stay object)."""
-        import pandas as pd
+        pd = pandas()
 
         return pd.DataFrame({name: pd.Series(values, dtype=values.dtype, copy=False)
                              for name, values in self.items()}, index=pd.RangeIndex(self.height))  # fmt: skip
+
+
+def pandas():
+    """pandas, for the DataFrame adapters only (the optional extra kpi-addin[pandas])."""
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("the DataFrame adapters need pandas: pip install kpi-addin[pandas]") from None
+    return pandas
 
 
 def _concat_column(arrays: list[np.ndarray]) -> np.ndarray:
@@ -92,21 +102,9 @@ def is_missing(value) -> bool:
 def factorize(values) -> tuple[np.ndarray, list]:
     """(codes, distinct values in order of first appearance); a missing value has code -1.
 
-    pandas' C hash table when pandas is already loaded (a DataFrame caller brought it: about 4x
-    faster on many distinct texts); otherwise a dict, so the file path never imports pandas.
+    One implementation, a dict, whoever calls (a DataFrame caller included): the file path never
+    imports pandas, and the result never depends on whether pandas happens to be loaded.
     """
-    pandas = sys.modules.get("pandas")
-    if pandas is not None:
-        try:
-            codes, distinct = pandas.factorize(as_array(values), use_na_sentinel=True)
-            return codes.astype(np.intp, copy=False), distinct.tolist()
-        except TypeError:  # unhashable cells: see below
-            pass
-    return factorize_with_dict(values)
-
-
-def factorize_with_dict(values) -> tuple[np.ndarray, list]:
-    """factorize without pandas."""
     items = as_array(values).tolist()
     try:
         lookup = dict.fromkeys(items)  # distinct values in order, at C speed

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .columns import Columns, as_array, by_unique
+from .columns import Columns, as_array, by_unique, pandas
 from .matching import name_key, reference_key, split_reference
 from .values import fold
 
@@ -32,8 +32,9 @@ def has_commentary_column(values) -> np.ndarray:
 
 
 def attach_notes(frame, notes) -> object:
-    """A copy of a pandas DataFrame with `commentary` filled from a notes table [key, text]."""
-    import pandas as pd
+    """notes_commentary for a pandas DataFrame (a thin adapter: needs kpi-addin[pandas]): a copy
+    with `commentary` filled from a notes table [key, text]."""
+    pd = pandas()
 
     out = frame.copy()
     pairs = [] if notes is None else list(zip(notes["key"], notes["text"]))

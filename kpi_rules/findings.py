@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from .columns import Columns, as_array, by_unique, factorize, first_occurrences, is_missing
+from .columns import Columns, as_array, by_unique, factorize, first_occurrences, is_missing, pandas
 from .commentary import has_commentary_column
 from .matching import reference_key
 from .rules import Rules, default_rules
@@ -148,8 +148,9 @@ def _raw(value) -> str:
 
 
 def find_findings(evaluated, rules: Rules | None = None, columns: dict[str, str] | None = None):
-    """Every finding in one evaluated pandas DataFrame, as a DataFrame of FINDING_COLUMNS."""
-    import pandas as pd
+    """table_findings for a pandas DataFrame (a thin adapter: needs kpi-addin[pandas]): every
+    finding of one evaluated frame, as a DataFrame of FINDING_COLUMNS."""
+    pd = pandas()
 
     table = Columns({name: as_array(evaluated[name]) for name in evaluated.columns}, len(evaluated))
     records = [f.to_json() for f in table_findings(table, rules, columns)]

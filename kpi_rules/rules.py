@@ -7,7 +7,6 @@ Every mistake is a RulesError whose message names the key, e.g.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -16,8 +15,17 @@ from typing import Any
 
 from .errors import KpiError
 from .matching import name_key, reference_key
-from .status import MODES, STATUSES
-from .values import fold, parse_polarity, parse_value
+from .settings import (
+    DEFAULT_MODE,
+    DEFAULT_TOLERANCE,
+    SettingError,
+    read_mode,
+    read_polarity,
+    read_tolerance,
+    too_large,
+)
+from .status import STATUSES
+from .values import fold
 
 ROLES = ("reference", "indicator", "polarity", "actual", "target", "previous", "commentary",
          "status")  # fmt: skip
@@ -59,9 +67,13 @@ class RulesError(KpiError):
 
 @dataclass(frozen=True)
 class CommentarySource:
+    """A notes sheet named in the rules. A header left out (None) is found by synonyms, as in a
+    notes sheet the rules do not name: key = a reference or indicator column, text = a note or
+    commentary column."""
+
     sheet: str
-    key: str = "Indicator"
-    text: str = "Commentary"
+    key: str | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,8 +85,8 @@ class IndicatorRule:
 
 @dataclass(frozen=True)
 class Rules:
-    tolerance: float = 0.10
-    tolerance_mode: str = "relative"
+    tolerance: float = DEFAULT_TOLERANCE
+    tolerance_mode: str = DEFAULT_MODE
     polarity: str | None = None
     commentary_required: tuple[str, ...] = ("off",)
     labels: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_LABELS))
@@ -146,7 +158,8 @@ class Rules:
         if columns:
             data["columns"] = columns
         if self.commentary:
-            data["commentary"] = {key: getattr(self.commentary, key) for key in COMMENTARY_KEYS}
+            data["commentary"] = {key: getattr(self.commentary, key) for key in COMMENTARY_KEYS
+                                  if getattr(self.commentary, key) is not None}  # fmt: skip
         if self.indicators:
             data["indicators"] = {
                 key: {k: v for k, v in vars(rule).items() if v is not None}
@@ -168,7 +181,28 @@ def load_rules(text: str, source: str = "rules") -> Rules:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(source, "TOML", f"not valid TOML ({exc})") from None
+    except ValueError:  # an integer beyond Python's limit on digits (tomllib calls int())
+        raise _too_long_integer(text, source) from None
     return rules_from_dict(data, source)
+
+
+_LONG_INTEGER = re.compile(r"^\s*([^=\s][^=]*?)\s*=\s*[-+]?(\d[\d_]{999,})\s*(#.*)?$")
+_TABLE_HEADER = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*(#.*)?$")
+
+
+def _too_long_integer(text: str, source: str) -> RulesError:
+    """The key holding an integer too long to read, refused as any too-large setting is."""
+    table = ""
+    for line in text.splitlines():
+        header = _TABLE_HEADER.match(line)
+        if header:
+            table = header.group(1) + "."
+        long_integer = _LONG_INTEGER.match(line)
+        if long_integer:
+            digits = len(long_integer.group(2).replace("_", "").lstrip("0")) or 1
+            error = too_large(table + long_integer.group(1), digits)
+            return RulesError(source, error.key, error.reason)
+    return RulesError(source, "TOML", "not valid TOML (a number too long to read)")
 
 
 def rules_from_dict(data: dict[str, Any], source: str = "rules") -> Rules:
@@ -210,25 +244,21 @@ class _Checker:
     def fail(self, key: str, reason: str):
         raise RulesError(self.source, key, reason)
 
+    # Tolerance, mode and polarity: kpi_rules.settings reads them, as for every other caller.
     def tolerance(self, value, key: str, mode: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-            self.fail(key, f"must be a number, not {value!r}")
-        if value < 0:
-            self.fail(key, f"must be 0 or more, not {value}")
-        if mode == "relative" and value > 1:
-            self.fail(key, f"{value} is more than 100% in relative mode (write 0.1 for 10%)")
-        return float(value)
+        return self._setting(read_tolerance, value, mode, key, True)
 
     def mode(self, value, key: str) -> str:
-        if not isinstance(value, str) or value.strip().casefold() not in MODES:
-            self.fail(key, f"must be 'relative' or 'points', not {value!r}")
-        return value.strip().casefold()
+        return self._setting(read_mode, value, key, True)
 
     def polarity(self, value, key: str) -> str:
-        code = parse_polarity(value)
-        if code is None:
-            self.fail(key, f"must be 'bigger' or 'smaller' (or a polarity word), not {value!r}")
-        return code
+        return self._setting(read_polarity, value, key)
+
+    def _setting(self, reader, *args):
+        try:
+            return reader(*args)
+        except SettingError as exc:
+            raise RulesError(self.source, exc.key, exc.reason) from None
 
     def statuses(self, value) -> tuple[str, ...]:
         if isinstance(value, str):
@@ -372,14 +402,6 @@ def _cell_text(value: Any) -> Any:
     return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
-def _cell_tolerance(value: Any) -> Any:
-    """A tolerance typed as text in a cell ("5%", "0.05") is read as the number it shows."""
-    if isinstance(value, str):
-        parsed = parse_value(value)
-        return parsed.number if parsed.is_number else value
-    return value
-
-
 def _sheet_value(key: str, values: list[Any]) -> Any:
     parts = key.split(".")
     if parts[0] == "labels" or key in _LIST_KEYS:
@@ -387,8 +409,6 @@ def _sheet_value(key: str, values: list[Any]) -> Any:
     value = values[0]
     if parts[0] in ("columns", "commentary"):
         return _cell_text(value)
-    if parts[-1] == "tolerance":
-        return _cell_tolerance(value)
     return value
 
 
@@ -415,7 +435,5 @@ def _indicator_table(header: list[Any], rows: list[list[Any]], source: str, head
         if not cells or cells[0] in (None, ""):
             continue
         settings = {n: v for n, v in zip(names, cells[1:]) if v not in (None, "")}
-        if "tolerance" in settings:
-            settings["tolerance"] = _cell_tolerance(settings["tolerance"])
         table[str(_cell_text(cells[0])).strip()] = settings
     return table

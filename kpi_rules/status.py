@@ -10,6 +10,14 @@ import math
 
 import numpy as np
 
+from .settings import (
+    DEFAULT_MODE,
+    DEFAULT_TOLERANCE,
+    PERCENTAGE_POINTS,
+    is_points,
+    read_mode,
+    read_tolerance,
+)
 from .units import YES_NO, align
 from .values import parse_polarity, parse_value
 
@@ -17,7 +25,6 @@ STATUSES = ("on", "within", "off", "none")
 ON, WITHIN, OFF, NONE = range(4)
 TRENDS = ("improving", "worsening", "no_change", None)
 IMPROVING, WORSENING, NO_CHANGE, NO_TREND = range(4)
-MODES = ("relative", "points")
 
 # Relative epsilon: float noise (0.1 + 0.2) never moves a value across a band edge.
 EPSILON = 1e-9
@@ -90,6 +97,13 @@ def variances(actual: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.nd
     return np.where(np.isfinite(raw), raw, np.nan), np.where(np.isfinite(pct), pct, np.nan)
 
 
+def figure_tolerance(tolerance: np.ndarray, points_mode: np.ndarray,
+                     percent_scale: np.ndarray) -> np.ndarray:
+    """The tolerance on the figures' own scale. Points are in the units the sheet shows, so on a
+    percentage indicator (held as fractions: 87% is 0.87) 2 points are 0.02."""
+    return np.where(points_mode & percent_scale, tolerance / 100.0, tolerance)
+
+
 def unit_mismatches(
     actual: np.ndarray,
     target: np.ndarray,
@@ -130,20 +144,6 @@ def looks_like_percent_indicator(name) -> bool:
     return any(word in lowered for word in PERCENT_WORDS)
 
 
-def check_mode(mode) -> str:
-    folded = str(mode).strip().casefold() if mode is not None else "relative"
-    if folded not in MODES:
-        raise ValueError(f"tolerance mode must be 'relative' or 'points', not {mode!r}")
-    return folded
-
-
-def check_tolerance(tolerance) -> float:
-    number = parse_value(tolerance).number if tolerance is not None else 0.10
-    if math.isnan(number) or number < 0:
-        raise ValueError(f"tolerance must be a number of 0 or more, not {tolerance!r}")
-    return number
-
-
 # One indicator ------------------------------------------------------------------------------
 
 
@@ -153,14 +153,14 @@ def _one(value):
 
 
 def _sides(actual, target, indicator):
-    """(actual in the target's unit, target, cannot be compared, Yes/No) for one indicator:
-    the same steps as a table (kpi_rules.table)."""
+    """(actual in the target's unit, target, cannot be compared, Yes/No, either side shown as a
+    percentage) for one indicator: the same steps as a table (kpi_rules.table)."""
     a, a_pct, a_unit = _one(actual)
     t, t_pct, t_unit = _one(target)
     a, unit, units_differ = align(t, t_unit, t_pct, a, a_unit, a_pct)
     mismatch = units_differ | unit_mismatches(
         a, t, a_pct, t_pct, np.array([looks_like_percent_indicator(indicator)]))
-    return a, t, bool(mismatch[0]), unit[0] == YES_NO
+    return a, t, bool(mismatch[0]), unit[0] == YES_NO, a_pct | t_pct
 
 
 def _polarity_arrays(polarity) -> tuple[np.ndarray, np.ndarray]:
@@ -168,23 +168,29 @@ def _polarity_arrays(polarity) -> tuple[np.ndarray, np.ndarray]:
     return np.array([code is not None]), np.array([code == "bigger"])
 
 
-def status(actual, target, polarity, tolerance=0.10, mode="relative", indicator=None) -> str:
+def status(actual, target, polarity, tolerance=DEFAULT_TOLERANCE, mode=DEFAULT_MODE,
+           indicator=None) -> str:
     """'on' / 'within' / 'off' / 'none' for one indicator; raw cell values are accepted.
 
-    `indicator` (the indicator's name) is only used to spot a unit mismatch in a "%" indicator.
+    Tolerance and mode are read by kpi_rules.settings (blank: the defaults; a bad one raises
+    SettingError). `indicator` (the indicator's name) is only used to spot a unit mismatch in a
+    "%" indicator.
     """
-    tolerance, mode = check_tolerance(tolerance), check_mode(mode)
-    a, t, mismatch, yes_no = _sides(actual, target, indicator)
+    mode = read_mode(mode) or DEFAULT_MODE
+    tolerance = read_tolerance(tolerance, mode)
+    a, t, mismatch, yes_no, shown_pct = _sides(actual, target, indicator)
     known, bigger = _polarity_arrays(polarity)
     if mismatch:
         return "none"
-    code = status_codes(a, t, known | yes_no, bigger, np.array([tolerance]),
-                        np.array([mode == "points"]))  # fmt: skip
+    points = np.array([is_points(mode)])
+    band = figure_tolerance(np.array([DEFAULT_TOLERANCE if tolerance is None else tolerance]),
+                            points, shown_pct | (mode == PERCENTAGE_POINTS))  # fmt: skip
+    code = status_codes(a, t, known | yes_no, bigger, band, points)
     return STATUSES[yes_no_codes(code, a, t, np.array([yes_no]))[0]]
 
 
 def _variances(actual, target, indicator) -> tuple[float, float]:
-    a, t, mismatch, yes_no = _sides(actual, target, indicator)
+    a, t, mismatch, yes_no, _ = _sides(actual, target, indicator)
     if mismatch or yes_no:
         return math.nan, math.nan
     raw, pct = variances(a, t)
@@ -207,7 +213,7 @@ def trend(current, previous, polarity, indicator=None) -> str | None:
     """'improving' / 'worsening' / 'no_change', or None when either value is missing, the polarity
     is unknown, or the two are on different scales ("35%" against 35)."""
     known, bigger = _polarity_arrays(polarity)
-    p, c, mismatch, _ = _sides(previous, current, indicator)  # the previous, in the current's unit
+    p, c, mismatch, _, _ = _sides(previous, current, indicator)  # the previous, in the current's unit
     if mismatch:
         return None
     return TRENDS[trend_codes(c, p, known, bigger)[0]]

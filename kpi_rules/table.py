@@ -1,7 +1,8 @@
 """A whole table of indicators in, the same table with statuses, variances and trends out.
 
-`evaluate_columns` works on named numpy columns (what the workbook reader makes); `evaluate` is the
-same for a pandas DataFrame.
+`evaluate_columns` is the engine: named numpy columns in (what the workbook reader and the cell
+functions make), the same plus results out. `evaluate` is a thin adapter for a pandas DataFrame
+(the optional extra kpi-addin[pandas]).
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .columns import Columns, as_array, by_unique, factorize
+from .columns import Columns, as_array, by_unique, factorize, pandas
 from .rules import RAG_LETTERS, Rules, default_rules
+from .settings import MODES, PERCENTAGE_POINTS, RELATIVE, read_mode, read_tolerance
 from .status import (
     STATUSES,
     TRENDS,
+    figure_tolerance,
     looks_like_percent_indicator,
     status_codes,
     trend_codes,
@@ -29,7 +32,6 @@ from .values import (
     KIND_MARKER,
     ParsedColumn,
     parse_cells,
-    parse_column,
     parse_polarity,
     parse_value,
 )
@@ -66,7 +68,9 @@ def _overrides(columns: Columns, rules: Rules) -> np.ndarray:
 
 
 def _settings(columns: Columns, rules: Rules):
-    """Polarity, tolerance and mode per row: the row's own, else an override, else the rules.
+    """Polarity, tolerance and mode (an index into MODES) per row: the row's own, else an
+    override, else the rules. The row's tolerance and mode are read by kpi_rules.settings, as the
+    rules file's are: a bad one raises SettingError.
 
     A polarity cell that is filled in but unreadable ("Sideways") is not replaced by the rules'
     default: the indicator is not assessed (never guess a polarity silently).
@@ -75,7 +79,7 @@ def _settings(columns: Columns, rules: Rules):
     polarity = by_unique(columns.column("polarity"), _row_polarity, "")
     blank = polarity == ""
     tolerance = np.full(n, rules.tolerance)
-    points = np.full(n, rules.tolerance_mode == "points")
+    modes = np.full(n, MODES.index(rules.tolerance_mode), dtype=np.int8)
     if rules.indicators:
         overrides = _overrides(columns, rules)
         for i in np.flatnonzero(overrides != None):  # element-wise
@@ -85,22 +89,38 @@ def _settings(columns: Columns, rules: Rules):
             if override.tolerance is not None:
                 tolerance[i] = override.tolerance
             if override.tolerance_mode is not None:
-                points[i] = override.tolerance_mode == "points"
-    if "tolerance" in columns:
-        own, _ = parse_column(columns["tolerance"])
-        tolerance = np.where(np.isnan(own), tolerance, own)
+                modes[i] = MODES.index(override.tolerance_mode)
     if "tolerance_mode" in columns:
-        modes = by_unique(columns["tolerance_mode"], _mode_code, "")
-        points = np.where(modes == "", points, modes == "points")
+        own = by_unique(columns["tolerance_mode"], _mode_index, -1, dtype=np.int8)
+        modes = np.where(own >= 0, own, modes).astype(np.int8)
+    if "tolerance" in columns:
+        tolerance = _row_tolerances(columns["tolerance"], modes, tolerance)
     polarity[blank] = rules.polarity
-    return polarity, tolerance, points
+    return polarity, tolerance, modes
 
 
-def _mode_code(value) -> str:
-    if not isinstance(value, str):
-        return ""
-    folded = value.strip().casefold()
-    return folded if folded in ("points", "relative") else ""
+def _mode_index(value) -> int:
+    mode = read_mode(value)
+    return -1 if mode is None else MODES.index(mode)
+
+
+def _row_tolerances(values, modes: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Each row's own tolerance, read once per distinct (value, mode); blank rows keep fallback."""
+    value_codes, distinct = factorize(values)
+    rows = np.flatnonzero(value_codes >= 0)
+    pair_codes, pairs = factorize(value_codes[rows].astype(np.int64) * len(MODES) + modes[rows])
+    read = np.array([_tolerance_or_nan(distinct[p // len(MODES)], MODES[p % len(MODES)])
+                     for p in pairs], dtype=np.float64)  # fmt: skip
+    own = read[pair_codes] if len(pairs) else np.empty(0)
+    given = ~np.isnan(own)
+    out = fallback.copy()
+    out[rows[given]] = own[given]
+    return out
+
+
+def _tolerance_or_nan(value, mode: str) -> float:
+    tolerance = read_tolerance(value, mode)
+    return np.nan if tolerance is None else tolerance
 
 
 INPUT_COLUMNS = (
@@ -158,7 +178,8 @@ def _results(table: Columns, rules: Rules) -> dict[str, np.ndarray]:
                                        read_actual.numbers, read_actual.units, actual_pct)
     previous, _, previous_differs = align(actual, unit, actual_pct, read_previous.numbers,
                                           read_previous.units, previous_pct)  # fmt: skip
-    polarity, tolerance, points = _settings(table, rules)
+    polarity, tolerance, modes = _settings(table, rules)
+    points = modes != MODES.index(RELATIVE)
     yes_no = (unit == YES_NO) & ~units_differ
     known = polarity != None  # element-wise
     bigger = polarity == "bigger"
@@ -176,7 +197,9 @@ def _results(table: Columns, rules: Rules) -> dict[str, np.ndarray]:
                                               percent_indicator)  # fmt: skip
     scales_differ = previous_differs | unit_mismatches(actual, previous, actual_pct, previous_pct,
                                                        percent_indicator)  # fmt: skip
-    codes = status_codes(actual, target, (known | yes_no) & ~mismatch, bigger, tolerance, points)
+    percent_scale = actual_pct | target_pct | (modes == MODES.index(PERCENTAGE_POINTS))
+    band = figure_tolerance(tolerance, points, percent_scale)
+    codes = status_codes(actual, target, (known | yes_no) & ~mismatch, bigger, band, points)
     codes = yes_no_codes(codes, actual, target, yes_no & ~mismatch)
     trends = trend_codes(actual, previous, known & ~scales_differ, bigger)
     raw, pct = variances(np.where(mismatch | yes_no, np.nan, actual), target)
@@ -186,7 +209,7 @@ def _results(table: Columns, rules: Rules) -> dict[str, np.ndarray]:
         "actual_value": actual, "target_value": target, "previous_value": previous,
         "polarity_code": polarity.astype(object),
         "tolerance": tolerance,
-        "tolerance_mode": _pick(("relative", "points"), points.astype(np.int8)),
+        "tolerance_mode": _pick(MODES, modes),
         "unit_mismatch": mismatch,
         "status": _pick(STATUSES, codes),
         "label": _pick([rules.label(s) for s in STATUSES], codes),
@@ -211,14 +234,15 @@ def _pick(choices, codes: np.ndarray) -> np.ndarray:
 
 
 def evaluate(frame, rules: Rules | None = None):
-    """Add status, label, RAG, colour, variance, variance %, trend and checks to every row of a
-    pandas DataFrame (a new frame; the input is not changed).
+    """evaluate_columns for a pandas DataFrame (a thin adapter: needs kpi-addin[pandas]): status,
+    label, RAG, colour, variance, variance %, trend and checks on every row, as a new frame (the
+    input is not changed).
 
     Input columns (any may be missing): reference, indicator, polarity, actual, target, previous,
     commentary, status_typed, actual_is_percent, target_is_percent, previous_is_percent,
     tolerance, tolerance_mode.
     """
-    import pandas as pd
+    pd = pandas()
 
     table = Columns({name: as_array(frame[name]) for name in INPUT_COLUMNS if name in frame},
                     len(frame))  # fmt: skip

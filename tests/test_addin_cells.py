@@ -155,7 +155,7 @@ def test_ten_thousand_rows_in_one_call():
         (lambda: kpi_variance(col(1, 2, 3), [[1, 2]]), "same height"),
         (lambda: kpi_status(1, 2, "Bigger", 0.1, "percent"), "mode"),
         (lambda: kpi_status(1, 2, "Bigger", "lots"), "tolerance"),
-        (lambda: kpi_status(1, 2, "Bigger", -0.1), "negative"),
+        (lambda: kpi_status(1, 2, "Bigger", -0.1), "0 or more"),
         (lambda: kpi_status(col(1, 2), 2, "Bigger", col(0.1, "x")), "tolerance"),
         (lambda: kpi_status([[1, 2], [3, 4]], 2), "single column or row"),
     ],

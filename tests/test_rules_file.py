@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from kpi_rules import (
@@ -10,12 +9,17 @@ from kpi_rules import (
     IndicatorRule,
     RulesError,
     default_rules,
-    evaluate,
     load_rules,
     load_rules_file,
     rules_from_dict,
     rules_from_rows,
 )
+from kpi_rules.table import evaluate_columns
+from tests.test_status_spec import _frame
+
+
+def evaluate(rows: list[dict], rules):
+    return {name: values.tolist() for name, values in evaluate_columns(_frame(rows), rules).items()}
 
 # interfaces.md's example, verbatim.
 EXAMPLE = '''
@@ -95,6 +99,9 @@ def test_the_example_round_trips():
 ONE_KEY = [
     ("tolerance = 0.05", lambda r: r.tolerance, 0.05),
     ("tolerance = 0", lambda r: r.tolerance, 0.0),
+    ('tolerance = "10%"', lambda r: r.tolerance, 0.10),
+    ('tolerance_mode = "percentage points"\ntolerance = 2',
+     lambda r: (r.tolerance_mode, r.tolerance), ("percentage points", 2.0)),
     ('tolerance_mode = "points"\ntolerance = 2', lambda r: (r.tolerance_mode, r.tolerance), ("points", 2.0)),
     ('tolerance_mode = "Points"', lambda r: r.tolerance_mode, "points"),
     ('polarity = "smaller"', lambda r: r.polarity, "smaller"),
@@ -137,13 +144,15 @@ MISTAKES = [
     ('[labels]\non = ["=Good"]', "labels.on", "formula"),
     ('[labels]\noff = ["+ Bad"]', "labels.off", "formula"),
     ('labels = "On target"', "labels", "table"),
-    ('tolerance = "10%"', "tolerance", "must be a number"),
+    ('tolerance = "lots"', "tolerance", "must be a number"),
+    ('tolerance = "150%"', "tolerance", "more than 100%"),
+    ('tolerance_mode = "points"\ntolerance = "2%"', "tolerance", "write 2 for 2 points"),
     ("tolerance = true", "tolerance", "must be a number"),
     ("tolerance = -0.1", "tolerance", "0 or more"),
     ("tolerance = 1.5", "tolerance", "more than 100%"),
     ("tolerance = 10", "tolerance", "more than 100%"),
-    ('tolerance_mode = "percent"', "tolerance_mode", "'relative' or 'points'"),
-    ("tolerance_mode = 1", "tolerance_mode", "'relative' or 'points'"),
+    ('tolerance_mode = "percent"', "tolerance_mode", '"relative", "points" or "percentage points"'),
+    ("tolerance_mode = 1", "tolerance_mode", '"relative", "points" or "percentage points"'),
     ('polarity = "sideways"', "polarity", "bigger' or 'smaller"),
     ("polarity = 1", "polarity", "bigger' or 'smaller"),
     ('commentary_required = ["offf"]', "commentary_required", "unknown status"),
@@ -165,7 +174,7 @@ MISTAKES = [
     ('[indicators."HR 01"]\ntolerance = -1', 'indicators."HR 01".tolerance', "0 or more"),
     ('[indicators."HR 01"]\ntolerance = 2', 'indicators."HR 01".tolerance', "more than 100%"),
     ('[indicators."HR 01"]\ntolerance_mode = "pts"', 'indicators."HR 01".tolerance_mode',
-     "'relative' or 'points'"),
+     '"relative", "points" or "percentage points"'),
     ('[indicators."HR 01"]\npolarity = "up and down"', 'indicators."HR 01".polarity',
      "bigger' or 'smaller"),
     ('indicators = 5', "indicators", "must be a table"),
@@ -268,13 +277,13 @@ def test_reference_wins_over_name():
 
 def test_evaluate_applies_overrides():
     rules = load_rules(EXAMPLE)
-    frame = pd.DataFrame([
+    frame = [
         # HR 01: smaller is better, 0.05 points: 81 vs 80 is off (5% relative would be within)
         {"reference": "hr-01", "indicator": "Sickness", "actual": 81, "target": 80},
         {"reference": "HR 02", "indicator": "Turnover", "actual": 82, "target": 80,
          "polarity": "Smaller"},
         {"reference": "HR 03", "indicator": "Turnover", "actual": 82, "target": 80},
-    ], dtype=object)  # fmt: skip
+    ]  # fmt: skip
     out = evaluate(frame, rules)
     assert list(out["polarity_code"]) == ["smaller", "smaller", "bigger"]
     assert list(out["tolerance_mode"]) == ["points", "relative", "relative"]
@@ -287,16 +296,16 @@ def test_evaluate_applies_overrides():
 
 def test_override_polarity_without_a_default():
     rules = rules_from_dict({"indicators": {"HR 01": {"polarity": "smaller"}}})
-    frame = pd.DataFrame([{"reference": "HR 01", "actual": 7, "target": 8},
-                          {"reference": "HR 02", "actual": 7, "target": 8}], dtype=object)
+    frame = [{"reference": "HR 01", "actual": 7, "target": 8},
+             {"reference": "HR 02", "actual": 7, "target": 8}]
     out = evaluate(frame, rules)
     assert list(out["status"]) == ["on", "none"]
 
 
 def test_typed_statuses_read_with_the_rules_labels():
     rules = load_rules(EXAMPLE)
-    frame = pd.DataFrame({"actual": [5, 5, 5], "target": [5, 5, 5],
-                          "status_typed": ["on target OR better", "Not assessed", "Green?"]})
+    frame = [{"actual": 5, "target": 5, "status_typed": typed}
+             for typed in ("on target OR better", "Not assessed", "Green?")]
     assert list(evaluate(frame, rules)["typed_status"]) == ["on", "none", None]
 
 

@@ -102,7 +102,22 @@ def test_commentary_sheet_without_the_named_header(tmp_path, capsys):
     (tmp_path / "kpi.toml").write_text('[commentary]\nsheet = "Exception Notes"\ntext = "Remarks"\n')
     assert main(["validate", str(book)]) == 2
     err = capsys.readouterr().err
-    assert 'rules [commentary]: notes sheet "Exception Notes" has no header row with "Indicator"' in err
+    assert ('rules [commentary]: notes sheet "Exception Notes" has no header row with a reference '
+            'or indicator column and "Remarks"') in err  # fmt: skip
+
+
+@pytest.mark.parametrize("keys", ["", 'key = "Indicator"\n', 'text = "Note"\n'],
+                         ids=["sheet alone", "key given", "text given"])  # fmt: skip
+def test_commentary_keys_left_out_are_found_by_synonyms(tmp_path, capsys, keys):
+    """[commentary] sheet = "Exception Notes" alone finds the notes that no [commentary] finds."""
+    book = layout2_book(tmp_path / "scorecard.xlsx")
+    assert main(["validate", str(book), "--json"]) == 1
+    without = json.loads(capsys.readouterr().out)["findings"]
+    rules = tmp_path / "kpi.toml"
+    rules.write_text(rules.read_text() + f'\n[commentary]\nsheet = "Exception Notes"\n{keys}')
+    assert main(["validate", str(book), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["findings"] == without
+    assert ("missing_commentary", 11) not in [(f["code"], f["row"]) for f in without]
 
 
 def _values_only(grids: dict[str, Grid]) -> dict[str, Grid]:
