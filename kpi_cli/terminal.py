@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kpi_cli.batch import BookResult
+from workbook.addresses import column_letter
 from workbook.check import STATUS_CODES, BookCheck
 from workbook.read.tables import ROLES
 
@@ -27,11 +28,14 @@ def mapping_text(check: BookCheck) -> str:
         if table.list_object:
             where += f' (Excel table "{table.list_object}")'
         rows = [
-            [role, letter, _header_note(role, table)]
+            [role, letter, _header_note(role, table), table.reasons.get(role, "")]
             for role, letter in table.column_letters.items()
         ]
         missing = [role for role in ROLES if role not in table.columns]
-        text = where + "\n" + _indent(text_table(["role", "column", "header"], rows))
+        text = where + "\n" + _indent(text_table(["role", "column", "header", "why"], rows))
+        if table.skipped:
+            text += "\n  not used: " + "; ".join(
+                f"{column_letter(column)} {why}" for column, why in sorted(table.skipped.items()))
         if missing:
             text += "\n  not found: " + ", ".join(missing)
         blocks.append(text)

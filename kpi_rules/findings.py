@@ -18,6 +18,7 @@ from .commentary import has_commentary_column
 from .matching import reference_key
 from .rules import Rules, default_rules
 from .status import STATUSES
+from .units import show_with_unit
 
 FINDING_COLUMNS = ("sheet", "cell", "row", "reference", "code", "severity", "message")
 
@@ -46,6 +47,7 @@ class Code(StrEnum):
     UNKNOWN_POLARITY = "unknown_polarity"
     UNIT_MISMATCH = "unit_mismatch"
     DUPLICATE_REFERENCE = "duplicate_reference"
+    SUPPRESSED_VALUE = "suppressed_value"  # "<5" or "*": a small number withheld on purpose
 
     @property
     def severity(self) -> Severity:
@@ -60,6 +62,7 @@ SEVERITY = {
     Code.UNKNOWN_POLARITY: Severity.ERROR,
     Code.UNIT_MISMATCH: Severity.ERROR,
     Code.DUPLICATE_REFERENCE: Severity.WARNING,
+    Code.SUPPRESSED_VALUE: Severity.INFO,
 }
 
 
@@ -123,6 +126,7 @@ POINTS_AT = {
     Code.UNKNOWN_POLARITY: ("polarity", "indicator", "reference"),
     Code.UNIT_MISMATCH: ("actual", "indicator"),
     Code.DUPLICATE_REFERENCE: ("reference", "indicator"),
+    Code.SUPPRESSED_VALUE: ("actual", "target", "indicator"),
 }
 
 
@@ -173,7 +177,7 @@ def table_findings(table: Columns, rules: Rules | None = None,
 
 # The columns a finding or its message reads (taken once per check, not row by row).
 _MESSAGE_COLUMNS = ("sheet", "row", "reference", "status", "actual", "target", "actual_value",
-                    "target_value", "status_typed", "typed_status", "polarity")  # fmt: skip
+                    "target_value", "status_typed", "typed_status", "polarity", "unit")  # fmt: skip
 
 
 def _finding(row: dict, code: Code, message: str, columns: dict[str, str]) -> Finding:
@@ -207,29 +211,48 @@ def _checks(table: Columns, rules: Rules):
         (typed != None) | has_commentary_column(table.column("status_typed")))
     pct_a, pct_t = table.flags("actual_percent"), table.flags("target_percent")
     shown_pct = pct_a | pct_t
+    units_differ = table.flags("units_differ")
+    suppressed_a, suppressed_t = table.flags("actual_suppressed"), table.flags("target_suppressed")
+    yes_no = table.flags("yes_no")
+
+    def shown(r: dict, i: int, role: str) -> str:
+        number = r[f"{role}_value"]
+        return show_with_unit(number, r.get("unit"), show_value(number, shown_pct[i]))
 
     def against(r: dict, i: int) -> str:  # one scale for both: they were compared
-        return (f"{show_value(r['actual_value'], shown_pct[i])} against "
-                f"{show_value(r['target_value'], shown_pct[i])}")  # fmt: skip
+        return f"{shown(r, i, 'actual')} against {shown(r, i, 'target')}"
 
     yield (Code.MISSING_COMMENTARY, needs_comment & ~commentary,
            lambda r, i: f"{STATUS_WORDS[r['status']]} ({against(r, i)}) and no commentary")
-    # A typed status disagrees when it names another status, or is no label at all; a typed
-    # "On target" beside figures that cannot be assessed disagrees too.
-    yield (Code.STATUS_MISMATCH, typed_text & (typed != status),
+    # A typed status disagrees when it names another status, or is no label at all. Beside
+    # figures that cannot be assessed (status none: missing data, no polarity, units that
+    # differ) a known label is not questioned: the finding about the figures says why.
+    unknown_label = typed == None
+    yield (Code.STATUS_MISMATCH, typed_text & (typed != status) & ((status != "none") | unknown_label),
            lambda r, i: _status_mismatch_message(r, rules))
-    yield (Code.MISSING_ACTUAL, target_ok & ~actual_ok,
+    yield (Code.MISSING_ACTUAL, target_ok & ~actual_ok & ~suppressed_a,
            lambda r, i: f"Target given but no actual figure (actual is {_raw(r.get('actual'))})")
-    yield (Code.MISSING_TARGET, actual_ok & ~target_ok,
+    yield (Code.MISSING_TARGET, actual_ok & ~target_ok & ~suppressed_t,
            lambda r, i: "Actual given but no target: reported as data only")
-    yield (Code.UNKNOWN_POLARITY, no_polarity & (actual_ok | target_ok),
+    yield (Code.SUPPRESSED_VALUE, suppressed_a | suppressed_t,
+           lambda r, i: _suppressed_message(r, suppressed_a[i]))
+    yield (Code.UNKNOWN_POLARITY, no_polarity & (actual_ok | target_ok) & ~yes_no,
            lambda r, i: _polarity_message(r.get("polarity")))
-    yield (Code.UNIT_MISMATCH, mismatch,
+    yield (Code.UNIT_MISMATCH, mismatch & units_differ,
+           lambda r, i: f"Actual {_raw(r.get('actual'))} and target {_raw(r.get('target'))} "
+                        "are in different units: not assessed")
+    yield (Code.UNIT_MISMATCH, mismatch & ~units_differ,
            lambda r, i: f"Actual {show_value(r['actual_value'], pct_a[i])} and target "
                         f"{show_value(r['target_value'], pct_t[i])} look like different units "
                         "(a fraction against percentage points): not assessed")
     yield (Code.DUPLICATE_REFERENCE, _duplicates(table),
            lambda r, i: f"Reference {r['reference']} appears more than once in this table")
+
+
+def _suppressed_message(row, actual: bool) -> str:
+    role = "Actual" if actual else "Target"
+    written = _raw(row.get("actual" if actual else "target"))
+    return f"{role} {written} is a suppressed small number (withheld for privacy): not assessed"
 
 
 def _polarity_message(written) -> str:

@@ -34,14 +34,22 @@ TOP_KEYS = ("tolerance", "tolerance_mode", "polarity", "commentary_required", "l
 COMMENTARY_KEYS = ("sheet", "key", "text")
 INDICATOR_KEYS = ("polarity", "tolerance", "tolerance_mode")
 
+# The RAG letters and words: recognised whatever the rules' labels say (domain.md). Blue is
+# "exceeded" where councils use BRAG; Info and Data only mean no assessment.
+RAG_WORDS = {
+    "on": ("Green", "G", "Blue", "B", "Exceeded"),
+    "within": ("Amber", "A"),
+    "off": ("Red", "R"),
+    "none": ("Grey", "Gray", "Info", "Data only"),
+}
 DEFAULT_LABELS = {
     "on": ("On target", "On target or better", "On/Above target", "Above target", "Positive outturn",
-           "Below target (positive)", "Achieved", "Met", "Green", "G"),
+           "Below target (positive)", "Achieved", "Met", *RAG_WORDS["on"]),
     "within": ("Within tolerance", "Within 10% of target", "Within target", "Near target",
-               "Amber", "A"),
+               *RAG_WORDS["within"]),
     "off": ("Off target", "More than 10% off target", "Below target", "Negative outturn",
-            "Not achieved", "Not met", "Red", "R"),
-    "none": ("Not assessed", "Data only", "N/A", "Grey", "Gray"),
+            "Not achieved", "Not met", *RAG_WORDS["off"]),
+    "none": ("Not assessed", "N/A", *RAG_WORDS["none"]),
 }  # fmt: skip
 DEFAULT_COLORS = {"on": "#00B050", "within": "#FFC000", "off": "#FF0000", "none": "#BFBFBF"}
 RAG_LETTERS = {"on": "G", "within": "A", "off": "R", "none": ""}
@@ -121,6 +129,9 @@ class Rules:
                 index.setdefault(fold(text), code)
         for code in STATUSES:
             index.setdefault(code, code)
+        for code, words in RAG_WORDS.items():
+            for word in words:
+                index.setdefault(fold(word), code)
         return index
 
     @cached_property

@@ -18,6 +18,7 @@ from .settings import (
     read_mode,
     read_tolerance,
 )
+from .units import YES_NO, align
 from .values import parse_polarity, parse_value
 
 STATUSES = ("on", "within", "off", "none")
@@ -62,6 +63,18 @@ def status_codes(
         assessed = polarity_known & np.isfinite(gap) & np.isfinite(band) & (band >= 0)
     codes = np.where(on, ON, np.where(within, WITHIN, OFF))
     return np.where(assessed, codes, NONE).astype(np.int8)
+
+
+def yes_no_codes(codes: np.ndarray, actual: np.ndarray, target: np.ndarray,
+                 yes_no: np.ndarray) -> np.ndarray:
+    """A Yes/No indicator is on when the actual equals the target, otherwise off: no band, and
+    no polarity needed."""
+    if not yes_no.any():
+        return codes
+    with np.errstate(invalid="ignore"):
+        equal = actual == target
+    assessed = yes_no & np.isfinite(actual) & np.isfinite(target)
+    return np.where(assessed, np.where(equal, ON, OFF), codes).astype(np.int8)
 
 
 def trend_codes(
@@ -136,17 +149,23 @@ def looks_like_percent_indicator(name) -> bool:
 
 def _one(value):
     parsed = parse_value(value)
-    return np.array([parsed.number]), np.array([parsed.percent])
+    return np.array([parsed.number]), np.array([parsed.percent]), np.array([parsed.unit], dtype=object)
+
+
+def _sides(actual, target, indicator):
+    """(actual in the target's unit, target, cannot be compared, Yes/No, either side shown as a
+    percentage) for one indicator: the same steps as a table (kpi_rules.table)."""
+    a, a_pct, a_unit = _one(actual)
+    t, t_pct, t_unit = _one(target)
+    a, unit, units_differ = align(t, t_unit, t_pct, a, a_unit, a_pct)
+    mismatch = units_differ | unit_mismatches(
+        a, t, a_pct, t_pct, np.array([looks_like_percent_indicator(indicator)]))
+    return a, t, bool(mismatch[0]), unit[0] == YES_NO, a_pct | t_pct
 
 
 def _polarity_arrays(polarity) -> tuple[np.ndarray, np.ndarray]:
     code = polarity if polarity in ("bigger", "smaller") else parse_polarity(polarity)
     return np.array([code is not None]), np.array([code == "bigger"])
-
-
-def _mismatch(a, a_pct, b, b_pct, indicator) -> bool:
-    return bool(unit_mismatches(a, b, a_pct, b_pct,
-                                np.array([looks_like_percent_indicator(indicator)]))[0])  # fmt: skip
 
 
 def status(actual, target, polarity, tolerance=DEFAULT_TOLERANCE, mode=DEFAULT_MODE,
@@ -159,21 +178,20 @@ def status(actual, target, polarity, tolerance=DEFAULT_TOLERANCE, mode=DEFAULT_M
     """
     mode = read_mode(mode) or DEFAULT_MODE
     tolerance = read_tolerance(tolerance, mode)
-    a, a_pct = _one(actual)
-    t, t_pct = _one(target)
+    a, t, mismatch, yes_no, shown_pct = _sides(actual, target, indicator)
     known, bigger = _polarity_arrays(polarity)
-    if _mismatch(a, a_pct, t, t_pct, indicator):
+    if mismatch:
         return "none"
     points = np.array([is_points(mode)])
     band = figure_tolerance(np.array([DEFAULT_TOLERANCE if tolerance is None else tolerance]),
-                            points, a_pct | t_pct | (mode == PERCENTAGE_POINTS))  # fmt: skip
-    return STATUSES[status_codes(a, t, known, bigger, band, points)[0]]
+                            points, shown_pct | (mode == PERCENTAGE_POINTS))  # fmt: skip
+    code = status_codes(a, t, known | yes_no, bigger, band, points)
+    return STATUSES[yes_no_codes(code, a, t, np.array([yes_no]))[0]]
 
 
 def _variances(actual, target, indicator) -> tuple[float, float]:
-    a, a_pct = _one(actual)
-    t, t_pct = _one(target)
-    if _mismatch(a, a_pct, t, t_pct, indicator):
+    a, t, mismatch, yes_no, _ = _sides(actual, target, indicator)
+    if mismatch or yes_no:
         return math.nan, math.nan
     raw, pct = variances(a, t)
     return float(raw[0]), float(pct[0])
@@ -195,9 +213,8 @@ def trend(current, previous, polarity, indicator=None) -> str | None:
     """'improving' / 'worsening' / 'no_change', or None when either value is missing, the polarity
     is unknown, or the two are on different scales ("35%" against 35)."""
     known, bigger = _polarity_arrays(polarity)
-    c, c_pct = _one(current)
-    p, p_pct = _one(previous)
-    if _mismatch(c, c_pct, p, p_pct, indicator):
+    p, c, mismatch, _, _ = _sides(previous, current, indicator)  # the previous, in the current's unit
+    if mismatch:
         return None
     return TRENDS[trend_codes(c, p, known, bigger)[0]]
 

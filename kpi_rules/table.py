@@ -23,12 +23,15 @@ from .status import (
     trend_codes,
     unit_mismatches,
     variances,
+    yes_no_codes,
 )
+from .units import YES_NO, align, parse_unit_cell
 from .values import (
     KIND_BLANK,
     KIND_ERROR,
     KIND_MARKER,
-    parse_column,
+    ParsedColumn,
+    parse_cells,
     parse_polarity,
     parse_value,
 )
@@ -37,7 +40,8 @@ OUTPUT_COLUMNS = (
     "actual_value", "target_value", "previous_value", "polarity_code", "tolerance",
     "tolerance_mode", "unit_mismatch", "status", "label", "rag", "colour", "variance",
     "variance_pct", "favourable", "trend", "typed_status", "actual_percent",
-    "target_percent",
+    "target_percent", "unit", "units_differ", "yes_no", "actual_note", "target_note",
+    "actual_suppressed", "target_suppressed",
 )  # fmt: skip
 
 
@@ -122,7 +126,7 @@ def _tolerance_or_nan(value, mode: str) -> float:
 INPUT_COLUMNS = (
     "reference", "indicator", "polarity", "actual", "target", "previous", "commentary",
     "status_typed", "actual_is_percent", "target_is_percent", "previous_is_percent", "tolerance",
-    "tolerance_mode",
+    "tolerance_mode", "unit",
 )  # fmt: skip
 
 
@@ -136,31 +140,69 @@ def evaluate_columns(columns: Mapping, rules: Rules | None = None) -> Columns:
     return out
 
 
+def _side(table: Columns, role: str, row_units) -> ParsedColumn:
+    """One figure column read, with the percent format flags and the row's "Unit" cell applied
+    to plain numbers ("£k" makes 450 into £450,000)."""
+    parsed = parse_cells(table.column(role))
+    percent = parsed.percent | table.flags(f"{role}_is_percent")
+    if row_units is None:
+        return parsed._replace(percent=percent)
+    keys, multipliers, _ = row_units
+    plain = (parsed.units == None) & ~percent & (keys != None)
+    numbers = np.where(plain, parsed.numbers * multipliers, parsed.numbers)
+    units = np.where(plain, keys, parsed.units)
+    return parsed._replace(numbers=numbers, percent=percent, units=units)
+
+
+def _row_units(table: Columns):
+    """(unit key, multiplier, percent indicator) per row from a "Unit" column, or None."""
+    if "unit" not in table:
+        return None
+    read = by_unique(table["unit"], parse_unit_cell, (None, 1.0, False))
+    keys = np.empty(table.height, dtype=object)
+    keys[:] = [unit for unit, _, _ in read]
+    multipliers = np.array([m for _, m, _ in read], dtype=np.float64)
+    percent = np.array([p for _, _, p in read], dtype=bool)
+    return keys, multipliers, percent
+
+
 def _results(table: Columns, rules: Rules) -> dict[str, np.ndarray]:
-    actual, actual_pct = parse_column(table.column("actual"))
-    target, target_pct = parse_column(table.column("target"))
-    previous, previous_pct = parse_column(table.column("previous"))
-    actual_pct |= table.flags("actual_is_percent")
-    target_pct |= table.flags("target_is_percent")
-    previous_pct |= table.flags("previous_is_percent")
+    row_units = _row_units(table)
+    read_actual = _side(table, "actual", row_units)
+    read_target = _side(table, "target", row_units)
+    read_previous = _side(table, "previous", row_units)
+    target, target_pct = read_target.numbers, read_target.percent
+    actual_pct, previous_pct = read_actual.percent, read_previous.percent
+    # Actual and previous in the target's unit ("2 hrs" against "90 mins" is 120 minutes).
+    actual, unit, units_differ = align(target, read_target.units, target_pct,
+                                       read_actual.numbers, read_actual.units, actual_pct)
+    previous, _, previous_differs = align(actual, unit, actual_pct, read_previous.numbers,
+                                          read_previous.units, previous_pct)  # fmt: skip
     polarity, tolerance, modes = _settings(table, rules)
     points = modes != MODES.index(RELATIVE)
+    yes_no = (unit == YES_NO) & ~units_differ
     known = polarity != None  # element-wise
     bigger = polarity == "bigger"
     names = table.get("indicator")
+    unit_percent = row_units[2] if row_units is not None else None
 
     def percent_indicator(rows: np.ndarray) -> np.ndarray:
         if names is None or not len(rows):
-            return np.zeros(len(rows), dtype=bool)
-        return by_unique(names[rows], looks_like_percent_indicator, False, dtype=bool)
+            named = np.zeros(len(rows), dtype=bool)
+        else:
+            named = by_unique(names[rows], looks_like_percent_indicator, False, dtype=bool)
+        return named if unit_percent is None else named | unit_percent[rows]
 
-    mismatch = unit_mismatches(actual, target, actual_pct, target_pct, percent_indicator)
-    scales_differ = unit_mismatches(actual, previous, actual_pct, previous_pct, percent_indicator)
+    mismatch = units_differ | unit_mismatches(actual, target, actual_pct, target_pct,
+                                              percent_indicator)  # fmt: skip
+    scales_differ = previous_differs | unit_mismatches(actual, previous, actual_pct, previous_pct,
+                                                       percent_indicator)  # fmt: skip
     percent_scale = actual_pct | target_pct | (modes == MODES.index(PERCENTAGE_POINTS))
     band = figure_tolerance(tolerance, points, percent_scale)
-    codes = status_codes(actual, target, known & ~mismatch, bigger, band, points)
+    codes = status_codes(actual, target, (known | yes_no) & ~mismatch, bigger, band, points)
+    codes = yes_no_codes(codes, actual, target, yes_no & ~mismatch)
     trends = trend_codes(actual, previous, known & ~scales_differ, bigger)
-    raw, pct = variances(np.where(mismatch, np.nan, actual), target)
+    raw, pct = variances(np.where(mismatch | yes_no, np.nan, actual), target)
     typed = (by_unique(table["status_typed"], rules.status_from_label, None)
              if "status_typed" in table else np.full(table.height, None, dtype=object))  # fmt: skip
     return {
@@ -179,6 +221,9 @@ def _results(table: Columns, rules: Rules) -> dict[str, np.ndarray]:
         "typed_status": typed,
         # shown as percentages (a percent format or "35%" typed): findings and number formats
         "actual_percent": actual_pct, "target_percent": target_pct,
+        "unit": unit, "units_differ": units_differ, "yes_no": yes_no,
+        "actual_note": read_actual.notes, "target_note": read_target.notes,
+        "actual_suppressed": read_actual.suppressed, "target_suppressed": read_target.suppressed,
     }  # fmt: skip
 
 
@@ -211,3 +256,32 @@ def evaluate(frame, rules: Rules | None = None):
 
 
 __all__ = ["INPUT_COLUMNS", "OUTPUT_COLUMNS", "evaluate", "evaluate_columns", "parse_polarity"]
+
+
+# --- a typed status column's style ------------------------------------------------------------
+
+# How a typed status column is written back when it holds RAG letters or colour words rather than
+# the rules' labels: a column of letters gets letters. "N/A" is read back as none.
+STATUS_STYLES = {
+    "letters": {"on": "G", "within": "A", "off": "R", "none": "N/A"},
+    "words": {"on": "Green", "within": "Amber", "off": "Red", "none": "N/A"},
+}
+_STYLE_OF = {fold_text: style for style, texts in (
+    ("letters", ("g", "a", "r", "b")), ("words", ("green", "amber", "red", "blue")))
+    for fold_text in texts}  # fmt: skip
+
+
+def typed_status_style(typed_texts) -> str | None:
+    """'letters' or 'words' when most typed statuses are RAG letters or colour words (what
+    refresh writes back), else None: the rules' labels."""
+    seen = {"letters": 0, "words": 0, None: 0}
+    for text in typed_texts:
+        if isinstance(text, str) and text.strip() and parse_value(text).kind != KIND_MARKER:
+            seen[_STYLE_OF.get(" ".join(text.split()).casefold())] += 1
+    style = max(("letters", "words"), key=seen.__getitem__)
+    return style if seen[style] and seen[style] * 2 > sum(seen.values()) else None
+
+
+def status_texts(rules: Rules, style: str | None) -> dict[str, str]:
+    """The text written for each status in a column of this style."""
+    return STATUS_STYLES[style] if style else {code: rules.label(code) for code in STATUSES}

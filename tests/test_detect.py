@@ -42,8 +42,8 @@ def grid(rows: list[list], name: str = "KPIs") -> Grid:
     ],
 )  # fmt: skip
 def test_header_synonyms(header, expected):
-    rows = [header, ["X 01 thing" if i == 0 else 1.0 for i in range(len(header))]]
-    rows[1][0] = "Thing counted"
+    rows = [header, ["Thing counted"] + [1.0] * (len(header) - 1),
+            ["Other thing"] + [2.0] * (len(header) - 1)]  # a table has two rows with figures
     (layout,) = find_tables(grid(rows))
     assert letters(layout) == expected
 
@@ -72,10 +72,10 @@ def test_header_with_offset_title_and_key_then_sections_and_footnote():
 def test_two_tables_stacked_on_one_sheet():
     header = ["Ref", "Indicator", "Actual", "Target"]
     rows = [["Adults"], header, ["A1", "One", 1, 2], ["A2", "Two", 3, 4], [], ["Children"],
-            header, ["C1", "Three", 5, 6]]  # fmt: skip
+            header, ["C1", "Three", 5, 6], ["C2", "Four", 7, 8]]  # fmt: skip
     first, second = find_tables(grid(rows))
     assert (first.header_row, first.data_rows) == (2, [3, 4])
-    assert (second.header_row, second.data_rows) == (7, [8])
+    assert (second.header_row, second.data_rows) == (7, [8, 9])
 
 
 def test_a_wordy_first_data_row_is_not_taken_for_the_header():

@@ -20,11 +20,20 @@ def first(found: list[dict], code: str) -> dict:
     return next(f for f in found if f["code"] == code)
 
 
-def test_typed_status_beside_figures_that_cannot_be_assessed_is_a_mismatch():
+def test_a_typed_status_beside_figures_that_cannot_be_assessed_is_not_questioned():
+    """Issue 11: the finding about the figures says why; a mismatch beside it was noise."""
     found = findings(actual="New", target=0.9, status_typed="On target")
+    assert [f["code"] for f in found] == ["missing_actual"]
+    no_polarity = [f.to_json() for f in table_findings(evaluate_columns(_frame([{
+        "reference": "R1", "actual": 5, "target": 4, "status_typed": "G"}])))]
+    assert [f["code"] for f in no_polarity] == ["unknown_polarity"]
+
+
+def test_an_unknown_typed_label_is_reported_even_beside_unassessable_figures():
+    found = findings(actual="New", target=0.9, status_typed="Smashing it")
     mismatch = first(found, "status_mismatch")
     assert mismatch["cell"] == "G8"
-    assert mismatch["message"] == "Typed status 'On target' but the figures say 'Not assessed'"
+    assert "is not a known label" in mismatch["message"]
 
 
 def test_typed_not_assessed_beside_unassessable_figures_is_fine():

@@ -220,7 +220,7 @@ VALUE_CASES = [
     ("(1,200)", -1200.0, False, "accounting negative"),
     ("£1,200", 1200.0, False, "currency sign"),
     ("1,23", None, False, "a comma that is not a thousands separator"),
-    ("12 weeks", None, False, "text with a number in it"),
+    ("12 weeks ahead of plan in May", None, False, "text with a number in it"),
     ("#N/A", None, False, "Excel error"),
     ("n/a", None, False, "marker"),
     (math.inf, None, False, "infinity is not a figure"),

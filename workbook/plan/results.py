@@ -17,6 +17,7 @@ import numpy as np
 
 from kpi_rules import Rules
 from kpi_rules.columns import Columns
+from kpi_rules.table import status_texts, typed_status_style
 from kpi_rules.values import fold
 from workbook.addresses import cell_name
 from workbook.check import STATUS_CODES
@@ -102,6 +103,11 @@ def _column_free(grid: Grid, layout: TableLayout, column: int) -> bool:
 def plan_table(plan: WorkbookPlan, layout: TableLayout, rows: Columns, grid: Grid,
                 rules: Rules) -> None:
     sheet_rows = rows["row"].astype(np.int64)
+    # A typed status column is written in the style it was typed in (a column of letters gets
+    # letters); our own KPI status column gets the rules' labels.
+    typed = "status" in layout.columns
+    style = typed_status_style(rows.column("status_typed").tolist()) if typed else None
+    texts = status_texts(rules, style)
     for output in output_columns(grid, layout):
         if output.owned:
             plan.blocks.append(CellBlock(layout.sheet, layout.header_row, output.column,
@@ -109,18 +115,20 @@ def plan_table(plan: WorkbookPlan, layout: TableLayout, rows: Columns, grid: Gri
         top = layout.header_row + 1 if output.owned else int(sheet_rows.min())
         bottom = max(layout.last_row, int(sheet_rows.max())) if output.owned else int(sheet_rows.max())
         column = np.full(bottom - top + 1, None, dtype=object)
-        column[sheet_rows - top] = _output_values(rows, output.name)
+        column[sheet_rows - top] = _output_values(rows, output.name, texts)
         formats = _number_formats(rows, output.name, top, len(column))
         plan.blocks.extend(_column_blocks(layout, output, top, column, formats, sheet_rows, grid))
         if output.name == "status":
-            _plan_colours(plan, layout, output.column, rows, rules)
+            _plan_colours(plan, layout, output.column, rows, rules, texts)
             if not output.owned:
-                plan.status_changes.extend(_status_changes(layout, output.column, rows, rules))
+                plan.status_changes.extend(_status_changes(layout, output.column, rows, texts))
 
 
-def _output_values(rows: Columns, name: str) -> np.ndarray:
+def _output_values(rows: Columns, name: str, texts: dict[str, str]) -> np.ndarray:
     if name == "status":
-        return rows["label"]
+        labels = np.empty(rows.height, dtype=object)
+        labels[:] = [texts[status] for status in rows["status"].tolist()]
+        return labels
     if name == "trend":
         texts = np.empty(rows.height, dtype=object)
         texts[:] = [TREND_TEXT.get(trend) for trend in rows["trend"].tolist()]
@@ -182,12 +190,12 @@ def _column_blocks(layout: TableLayout, output: _Output, top: int, values: np.nd
 
 
 def _plan_colours(plan: WorkbookPlan, layout: TableLayout, column: int, rows: Columns,
-                  rules: Rules) -> None:
+                  rules: Rules, texts: dict[str, str]) -> None:
     sheet_rows = rows["row"].astype(np.int64)
     top, bottom = int(sheet_rows.min()), int(sheet_rows.max())
     for status in STATUS_CODES:
         plan.colour_rules.append(StatusColourRule(layout.sheet, top, column, bottom, column,
-                                                  rules.label(status), status, rules.colour(status)))
+                                                  texts[status], status, rules.colour(status)))
     statuses = np.full(bottom - top + 1, None, dtype=object)
     statuses[sheet_rows - top] = rows["status"]
     for offset, length, status in runs(statuses.tolist()):
@@ -197,7 +205,7 @@ def _plan_colours(plan: WorkbookPlan, layout: TableLayout, column: int, rows: Co
 
 
 def _status_changes(layout: TableLayout, column: int, rows: Columns,
-                    rules: Rules) -> list[StatusChange]:
+                    texts: dict[str, str]) -> list[StatusChange]:
     changes = []
     for row, typed_text, typed, status, reference in zip(
         rows["row"].tolist(), rows.column("status_typed").tolist(), rows["typed_status"].tolist(),
@@ -208,7 +216,7 @@ def _status_changes(layout: TableLayout, column: int, rows: Columns,
         if typed != status:
             changes.append(StatusChange(layout.sheet, cell_name(int(row), column),
                                         None if reference is None else str(reference),
-                                        str(typed_text).strip(), rules.label(status)))
+                                        str(typed_text).strip(), texts[status]))
     return changes
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from workbook.read.grid import Grid, is_blank
+from workbook.read.grid import Grid
 
 # --- header text -> role -------------------------------------------------------------------
 
@@ -24,16 +24,29 @@ INDICATOR_NAMES = {
     "indicator", "performance indicator", "measure", "kpi", "kpi name", "indicator name",
     "measure name", "key performance indicator", "performance measure", "pi title",
     "indicator title", "kpi title", "title", "name", "pi description", "kpi description",
-    "indicator description", "performance indicator description",
+    "indicator description", "performance indicator description", "measures", "indicators",
+    "kpis", "performance measures", "key performance indicators", "priority measures",
+    "performance indicators", "metric", "metrics",
 }
-COMMENTARY_NAMES = {"notes", "note", "explanation", "remedial action", "actions", "narrative"}
+COMMENTARY_RE = re.compile(r"\b(?:notes?|comments?|commentary|narrative|remarks|explanation"
+                           r"|remedial action|corrective action|actions|analysis)\b")
 STATUS_NAMES = {"rag", "rag rating", "rating", "performance rating", "rag status"}
-PREVIOUS_WORDS = ("previous", "last", "prior", "preceding")
-VALUE_WORDS = ("actual", "outturn", "result", "value", "this quarter", "current", "latest")
-NOT_A_VALUE_WORDS = ("variance", "change", "trend", "frequency", "travel", "against", "vs")
+UNIT_NAMES = {"unit", "units", "unit of measure", "measure unit", "unit type", "uom"}
+PREVIOUS_RE = re.compile(r"\b(?:previous|last|prior|preceding)\b")  # not "Priority"
+VALUE_WORDS = ("actual", "outturn", "result", "value", "this quarter", "current", "latest",
+               "year to date", "ytd")  # fmt: skip
+NOT_A_VALUE_WORDS = ("variance", "change", "trend", "frequency", "travel", "against", "vs",
+                     "breach", "number seen", "seen within")  # fmt: skip
+# Target words and how strongly each says "target" ("Aim", "Goal", "Budget" in budget monitoring,
+# an NHS "Standard").
+TARGET_WORDS = {"target": 7, "targets": 7, "aim": 7, "goal": 7, "ambition": 6, "budget": 6,
+                "standard": 5, "trajectory": 5, "threshold": 5}  # fmt: skip
+TARGET_RE = re.compile(r"\b(?:" + "|".join(TARGET_WORDS) + r")\b")
 PERIOD_WORDS_RE = re.compile(r"quarter|qtr|year|period|month|previous|prior")
 QUARTER_RE = re.compile(r"\b(?:q|qtr|quarter)\s*([1-4])\b")
-YEAR_RE = re.compile(r"\b(20\d{2})(?:\s*[/-]\s*\d{2,4})?\b")
+YEAR_RE = re.compile(r"\b((?:19|20)\d{2})(?:\s*[/-]\s*\d{2,4})?\b")
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTH_RE = re.compile(r"\b(" + "|".join(MONTHS) + r")[a-z]*\.?(?:[\s'-]*(\d{4}|\d{2})\b)?")
 
 
 @lru_cache(maxsize=4096)
@@ -49,12 +62,18 @@ def role_scores(text: str) -> dict[str, float]:
         "commentary": _commentary_score(name),
         "status": _status_score(name),
         "target": _target_score(name),
+        "unit": 10 if name in UNIT_NAMES else 0,
     }
-    value = _value_score(name)
+    value = _value_score(name) if not scores["commentary"] else 0
     if value:
-        previous = any(word in name for word in PREVIOUS_WORDS)
-        scores["previous" if previous else "actual"] = value
+        scores["previous" if PREVIOUS_RE.search(name) else "actual"] = value
     return {role: score for role, score in scores.items() if score}
+
+
+def names_period(text: str) -> bool:
+    """Does a header name a period (a year, a quarter, a month)?"""
+    name = normalise(text)
+    return bool(YEAR_RE.search(name) or QUARTER_RE.search(name) or MONTH_RE.search(name))
 
 
 def _reference_score(name: str) -> float:
@@ -68,8 +87,10 @@ def _indicator_score(name: str) -> float:
         return 10
     if "indicator" in name and "ref" not in name and "code" not in name:
         return 7
-    if "measure" in name and "ref" not in name:
+    if "measure" in name and "ref" not in name and "unit" not in name:
         return 5
+    if re.search(r"\bname\b", name):  # "Short Name", "PI name"
+        return 6
     return 3 if "description" in name else 0
 
 
@@ -84,7 +105,7 @@ def _polarity_score(name: str) -> float:
 def _commentary_score(name: str) -> float:
     if "comment" in name or "narrative" in name:
         return 10
-    return 9 if name in COMMENTARY_NAMES else 0
+    return 9 if COMMENTARY_RE.search(name) else 0
 
 
 def _status_score(name: str) -> float:
@@ -94,10 +115,13 @@ def _status_score(name: str) -> float:
 
 
 def _target_score(name: str) -> float:
-    if "target" not in name or any(word in name for word in ("against", "variance", "met")):
+    found = TARGET_RE.search(name)
+    if not found or any(word in name for word in ("against", "variance", "met", "within")):
         return 0
-    if any(word in name for word in PREVIOUS_WORDS):
+    if PREVIOUS_RE.search(name):
         return 2
+    if found.group(0) not in ("target", "targets"):
+        return TARGET_WORDS[found.group(0)]
     if "quarter" in name or "qtr" in name or QUARTER_RE.search(name) or "period" in name:
         return 9
     if "annual" in name or "year end" in name or "full year" in name:
@@ -106,23 +130,36 @@ def _target_score(name: str) -> float:
 
 
 def _value_score(name: str) -> float:
-    if "target" in name or any(word in name for word in NOT_A_VALUE_WORDS):
+    if TARGET_RE.search(name) or any(word in name for word in NOT_A_VALUE_WORDS):
         return 0
     if any(word in name for word in VALUE_WORDS):
         return 8
     if QUARTER_RE.search(name):
         return 7
-    earlier = any(word in name for word in PREVIOUS_WORDS)
-    return 5 if earlier and PERIOD_WORDS_RE.search(name) else 0
+    if PREVIOUS_RE.search(name) and PERIOD_WORDS_RE.search(name):
+        return 5
+    # A column per period in a wide layout: "2016/17", "Apr-24", "Jun-19 Performance".
+    return 6 if YEAR_RE.search(name) or MONTH_RE.search(name) else 0
 
 
 def period_key(name: str) -> tuple[int, int] | None:
-    """(year, quarter) of a header such as "Q4 Outturn 2020/21"; None without a year."""
+    """(year, quarter or month) of a header such as "Q4 Outturn 2020/21" or "Jun-19"; None
+    without a year."""
     year = YEAR_RE.search(name)
+    month = MONTH_RE.search(name)
     if not year:
+        if month and month.group(2):
+            digits = month.group(2)
+            return int(digits) if len(digits) == 4 else 2000 + int(digits), _month(month)
         return None
     quarter = QUARTER_RE.search(name)
-    return int(year.group(1)), int(quarter.group(1)) if quarter else 0
+    if quarter:
+        return int(year.group(1)), int(quarter.group(1))
+    return int(year.group(1)), _month(month) if month else 0
+
+
+def _month(match) -> int:
+    return MONTHS.index(match.group(1)) + 1
 
 
 # --- header rows -----------------------------------------------------------------------------
@@ -132,62 +169,159 @@ class HeaderMatch:
     columns: dict[str, int]
     headers: dict[str, str]
     span: tuple[int, int]  # first and last column of the header
+    reasons: dict[str, str] = field(default_factory=dict)  # role -> why this column
+    skipped: dict[int, str] = field(default_factory=dict)  # column -> why it plays no role
 
 
 def header_texts(grid: Grid, row: int, first: int, last: int) -> dict[int, str]:
-    """Header text per column; merged cells spread, a merged group label above is prefixed."""
+    """Header text per column; merged cells spread. Two header rows (a merged group label over
+    period columns, "Actuals" over "2015/16" "2016/17") read as one: "Actuals 2015/16"."""
+    labels = _upper_labels(grid, row, first, last)
     texts = {}
     for column in range(first, last + 1):
-        value = grid.header_cell(row, column)
-        if is_blank(value) or not isinstance(value, str):
+        value = _header_text(grid.header_cell(row, column))
+        label = labels.get(column)
+        if value is None:
+            if label:
+                texts[column] = label
             continue
-        group = _group_label(grid, row - 1, column)
-        texts[column] = f"{group} {value}" if group and group != value else str(value)
+        texts[column] = f"{label} {value}" if label and label != value else value
     return texts
 
 
-def _group_label(grid: Grid, row: int, column: int):
-    for merged in grid.merged:
-        spans_columns = merged.left < merged.right
-        if merged.bottom == row and spans_columns and merged.left <= column <= merged.right:
-            value = grid.cell(merged.top, merged.left)
-            return value if isinstance(value, str) else None
+def _header_text(value) -> str | None:
+    """A header cell's text; a year typed as a number (2019) is a header too."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if type(value) in (int, float) and float(value).is_integer() and 1990 <= value <= 2100:
+        return str(int(value))
     return None
 
 
-def match_header(texts: dict[int, str], hidden: set[int]) -> HeaderMatch | None:
-    """Assign roles to the columns of a candidate header row, or None if it is not a header."""
+def _upper_labels(grid: Grid, row: int, first: int, last: int) -> dict[int, str]:
+    """Labels from the row above that belong to this header row: a group label merged across
+    columns, and, when there is one, the other labels of that row too (an "Aim" over "2019/20")."""
+    groups = [merged for merged in grid.merged
+              if merged.bottom == row - 1 and merged.left < merged.right
+              and merged.right >= first and merged.left <= last]  # fmt: skip
+    labels: dict[int, str] = {}
+    for merged in groups:
+        value = grid.cell(merged.top, merged.left)
+        if isinstance(value, str) and value.strip():
+            for column in range(max(merged.left, first), min(merged.right, last) + 1):
+                labels[column] = value.strip()
+    if not groups or row < 2:
+        return labels
+    above = grid.values[row - 2]
+    if any(type(value) in (int, float) for value in above):
+        return labels  # a row of figures is no header
+    for column in range(first, last + 1):
+        if column in labels or _in_merge(grid, row - 1, column):
+            continue
+        value = grid.cell(row - 1, column)
+        if isinstance(value, str) and value.strip():
+            labels[column] = value.strip()
+    return labels
+
+
+def _in_merge(grid: Grid, row: int, column: int) -> bool:
+    return any(m.top <= row <= m.bottom and m.left <= column <= m.right for m in grid.merged)
+
+
+def match_header(texts: dict[int, str], hidden: set[int], profile=None) -> HeaderMatch | None:
+    """Assign roles to the columns of a candidate header row, or None if it is not a header.
+
+    `profile` (column -> ColumnProfile of the cells below) lets content decide too: a column of
+    text is never the actual or the target, and a period with no figures yet is not the latest.
+    With it, a header must also look like a KPI table: an actual and a target (or a typed
+    status beside one of them)."""
     candidates: dict[str, list[tuple[float, int]]] = {}
     for column, text in texts.items():
         for role, score in role_scores(text).items():
             penalty = 0.5 if column in hidden else 0.0
             candidates.setdefault(role, []).append((score - penalty, column))
-    columns = _assign(candidates, texts)
-    if not _looks_like_header(columns):
+    assigned = _Assignment(candidates, texts, profile)
+    columns = assigned.columns
+    if not _looks_like_header(columns) or (profile is not None and not _kpi_like(columns, profile)):
         return None
     headers = {role: texts[column] for role, column in columns.items()}
-    return HeaderMatch(columns, headers, (min(texts), max(texts)))
+    return HeaderMatch(columns, headers, (min(texts), max(texts)), assigned.reasons,
+                       assigned.skipped)  # fmt: skip
 
 
-def _assign(candidates: dict[str, list[tuple[float, int]]], texts: dict[int, str]):
+HEADER_REASONS = {
+    "reference": "header names a reference", "indicator": "header names the indicator",
+    "polarity": "header names the polarity", "status": "header names a typed status",
+    "unit": "header names a unit", "commentary": "header names commentary",
+    "target": "header names a target",
+}  # fmt: skip
+
+
+class _Assignment:
     """Best column per role, each column used once; value columns ordered by period."""
-    taken: set[int] = set()
-    columns: dict[str, int] = {}
-    for role in ("reference", "polarity", "status", "commentary", "indicator", "target"):
-        best = _best(candidates.get(role, []), taken, texts, prefer_latest=role == "target")
-        if best is not None:
-            columns[role] = best
-            taken.add(best)
-    values = [column for _, column in candidates.get("actual", []) if column not in taken]
-    previous = [column for _, column in candidates.get("previous", []) if column not in taken]
-    values = _by_period(values, texts)
-    if values:
-        columns["actual"] = values.pop()
-    if previous:
-        columns["previous"] = previous[0]
-    elif values:
-        columns["previous"] = values.pop()
-    return columns
+
+    def __init__(self, candidates, texts: dict[int, str], profile):
+        self.texts, self.profile = texts, profile
+        self.columns: dict[str, int] = {}
+        self.reasons: dict[str, str] = {}
+        self.skipped: dict[int, str] = {}
+        taken: set[int] = set()
+        for role in ("reference", "polarity", "status", "unit", "commentary", "indicator",
+                     "target"):  # fmt: skip
+            options = candidates.get(role, [])
+            if role == "target":
+                options = self._figures_only(options)
+            best = _best(options, taken, texts, prefer_latest=role == "target")
+            if best is not None:
+                self._take(role, best, HEADER_REASONS[role])
+                taken.add(best)
+        values = self._figures_only([c for c in candidates.get("actual", []) if c[1] not in taken])
+        previous = self._figures_only(
+            [c for c in candidates.get("previous", []) if c[1] not in taken])
+        self._values([c for _, c in values], [c for _, c in previous])
+
+    def _take(self, role: str, column: int, why: str) -> None:
+        self.columns[role] = column
+        self.reasons[role] = why
+
+    def _skip(self, column: int, why: str) -> None:
+        header = " ".join(self.texts[column].split())
+        self.skipped.setdefault(column, f"'{header}': {why}")
+
+    def _figures_only(self, options):
+        """Drop columns whose cells are mostly text; the last of them may be the commentary."""
+        if self.profile is None:
+            return options
+        kept = []
+        for score, column in options:
+            profile = self.profile.get(column)
+            if profile is not None and profile.mostly_text:
+                if "commentary" not in self.columns:
+                    self._take("commentary", column, "text, so commentary")
+                else:
+                    self._skip(column, "text, so not a figure")
+            else:
+                kept.append((score, column))
+        return kept
+
+    def _values(self, values: list[int], previous: list[int]) -> None:
+        ordered = _by_period(values, self.texts)
+        by_period = len(ordered) > 1 and all(period_key(normalise(self.texts[c])) for c in ordered)
+        with_figures = [c for c in ordered if self._has_figures(c)] or ordered
+        for column in ordered[ordered.index(with_figures[-1]) + 1:] if with_figures else []:
+            self._skip(column, "no figures yet")
+        if with_figures:
+            why = ("latest period with figures" if by_period else "rightmost value column"
+                   ) if len(ordered) > 1 else "header names an actual"  # fmt: skip
+            self._take("actual", with_figures.pop(), why)
+        if previous:
+            self._take("previous", previous[0], "header names an earlier period")
+        elif with_figures:
+            self._take("previous", with_figures.pop(), "the period before the actual")
+
+    def _has_figures(self, column: int) -> bool:
+        profile = None if self.profile is None else self.profile.get(column)
+        return profile is None or profile.figures > 0
 
 
 def _best(options, taken, texts, prefer_latest=False) -> int | None:
@@ -216,3 +350,11 @@ def _looks_like_header(columns: dict[str, int]) -> bool:
     named = "indicator" in columns or "reference" in columns
     return has_value and (len(columns) >= 3 or named)
 
+
+def _kpi_like(columns: dict[str, int], profile) -> bool:
+    """An actual and a target, or a typed status (its cells status labels) beside one of them."""
+    if "actual" in columns and "target" in columns:
+        return True
+    status = columns.get("status")
+    typed = status is not None and profile.get(status) is not None and profile[status].typed_statuses
+    return typed and ("actual" in columns or "target" in columns)

@@ -11,7 +11,7 @@ from workbook.read.tables import TableLayout
 
 TABLE_COLUMNS = (
     "sheet", "row", "section", "reference", "indicator", "polarity", "actual", "target",
-    "previous", "commentary", "status_typed",
+    "previous", "commentary", "status_typed", "unit",
 )
 PERCENT_FLAGS = {"actual": "actual_is_percent", "target": "target_is_percent",
                  "previous": "previous_is_percent"}  # fmt: skip
@@ -28,7 +28,7 @@ def table_columns(grid: Grid, layout: TableLayout) -> Columns:
     }
     cells = [grid.values[row - 1] for row in rows]
     for role in ("reference", "indicator", "polarity", "actual", "target", "previous",
-                 "commentary", "status"):  # fmt: skip
+                 "commentary", "status", "unit"):  # fmt: skip
         column = layout.columns.get(role)
         data[ROLE_TO_FRAME.get(role, role)] = _column_values(cells, column)
     for name in ("reference", "indicator"):  # "MKC 1611 " and "MKC 1611" are one reference

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 
 from kpi_rules.errors import KpiError
 from workbook.addresses import column_index, column_letter
+from workbook.read.content import figure_rows, profile_columns
 from workbook.read.grid import Grid, TableRange, is_blank
 from workbook.read.headers import HeaderMatch, header_texts, match_header, normalise
 
 ROLES = (
     "reference", "indicator", "polarity", "actual", "target", "previous", "commentary", "status",
 )
+FOUND_ROLES = (*ROLES, "unit")  # a "Unit" column is found, not named in the rules' [columns]
 VALUE_ROLES = ("actual", "target", "previous")
 
 
@@ -38,6 +40,8 @@ class TableLayout:
     sections: dict[int, str | None] = field(default_factory=dict)  # data row -> section
     reference_in_indicator: bool = False
     list_object: str | None = None  # name of the Excel table holding it, if any
+    reasons: dict[str, str] = field(default_factory=dict)  # role -> why that column
+    skipped: dict[int, str] = field(default_factory=dict)  # column -> why it plays no role
 
     @property
     def data_rows(self) -> list[int]:
@@ -47,7 +51,7 @@ class TableLayout:
     def column_letters(self) -> dict[str, str]:
         """Role -> column letter, in the order of ROLES."""
         return {
-            role: column_letter(self.columns[role]) for role in ROLES if role in self.columns
+            role: column_letter(self.columns[role]) for role in FOUND_ROLES if role in self.columns
         }
 
 
@@ -140,7 +144,10 @@ def _auto_headers(grid: Grid) -> list[tuple[int, HeaderMatch, TableRange | None]
         texts = header_texts(grid, row, first, last)
         if len(texts) < 2:
             continue
-        match = match_header(texts, grid.hidden_columns)
+        match = match_header(texts, grid.hidden_columns)  # header words alone: cheap
+        if match:  # then what the cells below hold
+            profile = profile_columns(grid, row, range(first, min(last, grid.width) + 1))
+            match = match_header(texts, grid.hidden_columns, profile)
         if match and "indicator" not in match.columns:
             match = _indicator_from_data(grid, row, match, texts)
         if match:
@@ -153,7 +160,8 @@ def _auto_headers(grid: Grid) -> list[tuple[int, HeaderMatch, TableRange | None]
 # Every header names a figure column; rows without any of these words are skipped cheaply.
 FIGURE_WORDS_RE = re.compile(
     r"\b(?:targets?|actuals?|outturns?|results?|values?|current|latest|quarter|qtr|q[1-4]"
-    r"|previous|last)\b"
+    r"|previous|last|aims?|goals?|budgets?|standards?|trajectory|ambition|ytd|year to date"
+    r"|(?:19|20)\d{2}|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)\b"
 )
 
 
@@ -166,12 +174,19 @@ def _may_be_header(cells: list) -> bool:
             if value:
                 texts.append(value)
         elif type(value) in (float, int):
+            if _year_like(value):  # a year heading typed as a number
+                texts.append(str(int(value)))
+                continue
             numbers += 1
             if numbers > 1:
                 return False
     if len(texts) < 2:
         return False
     return bool(FIGURE_WORDS_RE.search(" ".join(texts).lower()))
+
+
+def _year_like(value) -> bool:
+    return float(value).is_integer() and 1990 <= value <= 2100
 
 
 def _list_object_at(grid: Grid, header_row: int) -> TableRange | None:
@@ -191,6 +206,7 @@ def _indicator_from_data(grid: Grid, row: int, match: HeaderMatch, texts) -> Hea
         texts_below = [value for value in below if isinstance(value, str) and value.strip()]
         if len(texts_below) >= 1 and len(texts_below) * 2 >= len([v for v in below if v]):
             match.columns["indicator"] = column
+            match.reasons["indicator"] = "text left of the figures (no indicator header)"
             return match
     return None
 
@@ -210,7 +226,9 @@ def _drop_upper_of_stacked_headers(found):
     return kept
 
 
-def _tables(grid: Grid, headers) -> list[TableLayout]:
+def _tables(grid: Grid, headers, by_content: bool = True) -> list[TableLayout]:
+    """Layouts for these header rows. `by_content`: a table needs at least two indicator rows
+    with figures (a header with no rows at all is kept, to be reported as such)."""
     layouts = []
     for index, (row, match, table) in enumerate(headers):
         if table:
@@ -223,10 +241,21 @@ def _tables(grid: Grid, headers) -> list[TableLayout]:
             sheet=grid.sheet, header_row=row, first_row=row + 1, last_row=row,
             columns=dict(match.columns), headers=dict(match.headers),
             list_object=table.name if table else None,
+            reasons=dict(match.reasons), skipped=dict(match.skipped),
         )
         _data_rows(grid, layout, match.span, limit)
+        if by_content and layout.sections and not _enough_figures(grid, layout):
+            continue  # a product list or a pivot, not a KPI table
         layouts.append(layout)
     return layouts
+
+
+def _enough_figures(grid: Grid, layout: TableLayout) -> bool:
+    """Two indicator rows with figures; one is enough under a header that also names a polarity
+    or a typed status (nothing but a KPI table has those)."""
+    columns = [layout.columns[role] for role in ("actual", "target") if role in layout.columns]
+    needed = 1 if "polarity" in layout.columns or "status" in layout.columns else 2
+    return figure_rows(grid, layout.data_rows, columns, needed) >= needed
 
 
 # --- tables named by the rules' [columns] ---------------------------------------------------------
@@ -247,7 +276,7 @@ def _tables_from_rules(grid: Grid, wanted: dict[str, str]) -> list[TableLayout]:
         fixed = {role: _column_of(texts, text) for role, text in by_header.items()}
         fixed.update(letters)
         headers.append((row, _complete(texts, fixed, grid.hidden_columns), _list_object_at(grid, row)))
-    return _tables(grid, headers)
+    return _tables(grid, headers, by_content=False)
 
 
 def _is_letter(grid: Grid, text: str) -> bool:
@@ -296,7 +325,9 @@ def _complete(texts: dict[int, str], fixed: dict[str, int], hidden: set[int]) ->
     columns.update(fixed)
     headers = {role: texts.get(column, column_letter(column)) for role, column in columns.items()}
     span = (min(list(texts) + list(columns.values())), max(list(texts) + list(columns.values())))
-    return HeaderMatch(columns, headers, span)
+    reasons = {role: "named in the rules' [columns]" if role in fixed
+               else (auto.reasons.get(role, "") if auto else "") for role in columns}  # fmt: skip
+    return HeaderMatch(columns, headers, span, reasons)
 
 
 def missing_rule_headers(grids: dict[str, Grid], wanted: dict[str, str]) -> str | None:
