@@ -545,6 +545,18 @@ ROW_SHAPES = {
 EDITED_COLUMNS = (2, 4)  # B (replacing where a cell is) and D (between or after the cells)
 
 
+def _cells_in_order(root: etree._Element) -> bool:
+    """Each row's cells left to right, as Excel requires (openpyxl reads any order)."""
+    from workbook.addresses import column_index
+
+    for row in root.iter(f"{{{MAIN_NS}}}row"):
+        columns = [column_index(re.match(r"[A-Z]+", c.get("r")).group())
+                   for c in row.iter(f"{{{MAIN_NS}}}c") if c.get("r")]
+        if columns != sorted(set(columns)):
+            return False
+    return True
+
+
 def _sheet_values(path: Path) -> dict[tuple[int, int], object]:
     sheet = openpyxl.load_workbook(path)["KPIs"]
     return {(cell.row, cell.column): cell.value for row in sheet.iter_rows() for cell in row
@@ -568,6 +580,7 @@ def test_every_row_shape_gets_the_planned_cells_and_keeps_the_rest(tmp_path, sha
     assert _sheet_values(target) == expected
     written = parts(target)[KPI_PART]
     root = etree.fromstring(written)  # well-formed
+    assert _cells_in_order(root)
     for markup in re.findall(rb"<!--.*?-->|<\?keep.*?\?>|<!\[CDATA\[.*?\]\]>|<extLst>.*?</extLst>",
                              rows.encode(), re.DOTALL):
         assert markup in written  # kept byte for byte
@@ -577,3 +590,33 @@ def test_every_row_shape_gets_the_planned_cells_and_keeps_the_rest(tmp_path, sha
     again = tmp_path / "again.xlsx"
     apply_plan(target, again, WorkbookPlan(blocks=blocks))
     assert parts(again)[KPI_PART] == written  # a second run finds its own cells
+
+
+def test_a_long_plain_sheet_with_missing_and_empty_rows(tmp_path):
+    """Rows written a span at a time: a row missing (a blank row Excel does not write) or
+    empty (<row/>) in the middle of a span, and rows with cells right of the edited column."""
+    rows = []
+    for number in range(1, 1201):
+        if number % 97 == 0:
+            continue  # missing
+        if number % 101 == 0:
+            rows.append(f'<row r="{number}" spans="1:3"/>')
+            continue
+        cells = f'<c r="A{number}"><v>{number}</v></c>'
+        if number % 3 == 0:
+            cells += f'<c r="E{number}" t="inlineStr"><is><t>note {number}</t></is></c>'
+        rows.append(f'<row r="{number}" spans="1:5">{cells}</row>')
+    source = _book_with_sheet_xml(tmp_path, f'<worksheet xmlns="{MAIN_NS}"><sheetData>'
+                                            f'{"".join(rows)}</sheetData></worksheet>')
+    written = tuple((f"B{number}", number * 2) for number in range(1, 1206))
+    blocks = [CellBlock("KPIs", 1, 2, tuple((b,) for b, _ in written)),
+              CellBlock("KPIs", 1, 6, tuple((f,) for _, f in written))]
+    target = tmp_path / "out.xlsx"
+    apply_plan(source, target, WorkbookPlan(blocks=blocks))
+    expected = dict(_sheet_values(source))
+    for number, (b, f) in enumerate(written, start=1):
+        expected[(number, 2)], expected[(number, 6)] = b, f
+    assert _sheet_values(target) == expected
+    numbers = [int(n) for n in re.findall(rb'<row r="(\d+)"', parts(target)[KPI_PART])]
+    assert numbers == list(range(1, 1206))  # every row once, in order
+    assert _cells_in_order(etree.fromstring(parts(target)[KPI_PART]))

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from itertools import repeat
 from typing import Any, NamedTuple
 
 from workbook.addresses import column_letter
@@ -98,10 +97,12 @@ class CellWriter:
                 if tail is None:
                     tail = tail_of(value)
             elif kind is float:
-                if value - value == 0.0:  # finite
-                    tail = f"{value_head}{_number_text(value, value)}{value_end}"
-                else:
+                if value - value != 0.0:  # NaN or infinity: Excel has neither
                     tail = None
+                elif value.is_integer() and -1e15 < value < 1e15:
+                    tail = f"{value_head}{int(value)}{value_end}"
+                else:
+                    tail = f"{value_head}{value!r}{value_end}"
             else:
                 tail = tail_of(value)
             if tail is not None:
@@ -173,14 +174,36 @@ class EditedRow(NamedTuple):
     edits: tuple[int, ...]  # the indexes of the edited columns
 
 
+class Batch(NamedTuple):
+    """Consecutive edited rows top..bottom in which the same columns are edited, their cells'
+    XML built a column at a time."""
+
+    top: int
+    bottom: int
+    first_column: int
+    columns: list[list[bytes] | None]  # per EditedRows.columns; None: no edit, or not known
+    texts: list[bytes] | None  # per row, all its edited cells; None if one is not known
+    layers: tuple[Layer | None, ...]
+    edits: tuple[int, ...]
+
+    def row(self, number: int) -> EditedRow:
+        index = number - self.top
+        return EditedRow(number, self.first_column,
+                         None if self.texts is None else self.texts[index],
+                         tuple(None if cells is None else cells[index] for cells in self.columns),
+                         self.layers, self.edits)
+
+
 class EditedRows:
-    """The plan's edited rows in order, each with its cells' XML, built BATCH_ROWS rows at a
-    time and a column at a time from the layers (a later layer wins, as if written in order).
+    """The plan's edited rows in order, as batches of at most BATCH_ROWS rows in which the same
+    columns are edited, built a column at a time from the layers (a later layer wins, as if
+    written in order): no Python work per row.
 
     A cell written where there was none gets the layer's style for a cell of style 0. While
     that style is a format the file does not have yet, the layer's cells come without XML: the
-    row writer makes the first such cell itself (which adds the format) and calls `refresh`, so
-    a new format is added only when a cell needs it, numbered in the order cells need them.
+    row writer makes the first such cell itself (which adds the format) and calls `refresh`,
+    then builds the rest of the batch again; so a new format is added only when a cell needs
+    it, numbered in the order cells need them.
     """
 
     def __init__(self, layers: list[Layer], row_numbers: list[int], cells: CellWriter):
@@ -191,7 +214,7 @@ class EditedRows:
         self._cells = cells
         self._base_style: dict[int, int] = {}  # by id(layer)
         self._waiting = [layer for layer in layers if not self._settle(layer)]
-        self._stale = False
+        self.stale = False  # a waiting layer settled: the current batch is out of date
 
     def _settle(self, layer: Layer) -> bool:
         if layer.style is None:
@@ -208,56 +231,71 @@ class EditedRows:
         return self._base_style.get(id(layer))
 
     def refresh(self) -> None:
-        """After a cell added a format: it may settle waiting layers; rows after it are then
-        built again."""
+        """After a cell added a format: it may settle waiting layers."""
         waiting = [layer for layer in self._waiting if not self._settle(layer)]
         if len(waiting) < len(self._waiting):
             self._waiting = waiting
-            self._stale = True
+            self.stale = True
 
-    def __iter__(self) -> Iterator[EditedRow]:
-        for top, bottom in self._segments():
-            while top <= bottom:
-                last = min(top + BATCH_ROWS - 1, bottom)
-                self._stale = False
-                for row in self._batch(top, last):
-                    yield row
-                    if self._stale:
-                        break
-                top = (row.number if self._stale else last) + 1
-
-    def _segments(self) -> Iterator[tuple[int, int]]:
-        """Runs of consecutive edited rows, cut where a layer starts or ends: in each, every
-        layer covers all of the rows or none."""
+    def spans(self) -> Iterator[tuple[int, int]]:
+        """(top, bottom) of each batch: runs of consecutive edited rows, cut where a layer
+        starts or ends (so that each layer covers all of a batch or none) and every BATCH_ROWS."""
         cuts = sorted({layer.top for layers in self._layers for layer in layers}
                       | {layer.bottom + 1 for layers in self._layers for layer in layers})
         for first, last in _consecutive_runs(self._row_numbers):
             inside = [cut for cut in cuts if first < cut <= last]
-            yield from zip([first, *inside], [cut - 1 for cut in inside] + [last])
+            for top, bottom in zip([first, *inside], [cut - 1 for cut in inside] + [last]):
+                for start in range(top, bottom + 1, BATCH_ROWS):
+                    yield start, min(start + BATCH_ROWS - 1, bottom)
 
-    def _batch(self, top: int, bottom: int) -> Iterator[EditedRow]:
-        """The rows top..bottom of a segment: the same columns are edited in each."""
-        size = bottom - top + 1
-        texts: list[Iterable[bytes | None]] = []
+    def batch(self, top: int, bottom: int) -> Batch:
+        """The rows top..bottom of one span (or the end of one)."""
+        columns: list[list[bytes] | None] = []
         owners: list[Layer | None] = []
         for column, layers in zip(self.columns, self._layers):
             owner = next((layer for layer in reversed(layers)
                           if layer.top <= top and bottom <= layer.bottom), None)
             base = None if owner is None else self._base_style.get(id(owner))
             if base is None:
-                texts.append(repeat(None, size))
+                columns.append(None)
             else:
                 values = [row[owner.offset] for row in owner.values[top - owner.top:
                                                                     bottom - owner.top + 1]]
-                texts.append(list(map(str.encode, self._cells.texts(column, top, base, values))))
+                columns.append(list(map(str.encode, self._cells.texts(column, top, base, values))))
             owners.append(owner)
         edits = tuple(index for index, owner in enumerate(owners) if owner is not None)
-        if all(isinstance(texts[index], list) for index in edits):
-            joined: Iterable[bytes | None] = map(b"".join, zip(*(texts[i] for i in edits)))
-        else:
-            joined = repeat(None, size)
-        return map(EditedRow, range(top, bottom + 1), repeat(self.columns[edits[0]]), joined,
-                   zip(*texts), repeat(tuple(owners)), repeat(edits))
+        known = all(columns[index] is not None for index in edits)
+        texts = list(map(b"".join, zip(*(columns[i] for i in edits)))) if known else None
+        return Batch(top, bottom, self.columns[edits[0]], columns, texts, tuple(owners), edits)
+
+
+class PendingRows:
+    """The plan's edited rows still to write: the batch holding the next one, and its number."""
+
+    def __init__(self, edited: EditedRows):
+        self.edited = edited
+        self._spans = edited.spans()
+        self.batch: Batch | None = None
+        self.number = 0
+        self._next_batch()
+
+    def _next_batch(self) -> None:
+        span = next(self._spans, None)
+        self.batch = None if span is None else self.edited.batch(*span)
+        self.number = span[0] if span else 0
+
+    def row(self) -> EditedRow:
+        return self.batch.row(self.number)
+
+    def skip(self, count: int = 1) -> None:
+        """Past `count` rows written; the rest of the batch is built again if a format it was
+        waiting for has been added meanwhile."""
+        self.number += count
+        if self.number > self.batch.bottom:
+            self._next_batch()
+        elif self.edited.stale:
+            self.batch = self.edited.batch(self.number, self.batch.bottom)
+        self.edited.stale = False
 
 
 def _consecutive_runs(numbers: list[int]) -> Iterator[tuple[int, int]]:

@@ -1,19 +1,19 @@
 """Writing a plan's cells into the rows of a worksheet part: one pass over the part's bytes.
 
-`<sheetData>` arrives in pieces and is rewritten a window of whole rows (about 1 MB) at a
-time, so a 100k-row sheet is never in memory twice. Rows the plan does not touch are not
-looked at one by one: the next edited row is found by a `bytes.find` of its start tag
-(`<row r="N"`), and everything before it is copied as one slice. In an edited row, the cells
-from the first edited column on are located, and the plan's cells (made by cells.CellWriter,
-the one serializer) are merged into them by column: an edited cell replaces the one that was
+`<sheetData>` arrives as windows of whole rows (about 1 MB each), so a 100k-row sheet is never
+in memory twice. Rows the plan does not touch are not looked at one by one: the next edited
+row is found by a `bytes.find` of its start tag (`<row r="N"`), and everything before it is
+copied as one slice. In an edited row, the plan's cells (made by cells.CellWriter, the one
+serializer) are merged into the row's own by column: an edited cell replaces the one that was
 there, a new one goes between its neighbours, and every other byte stays as it was.
 
-Locating rows and cells has two speeds and one result. A window in the shape Excel,
+Finding the rows and cells has two speeds and one result. In a window in the shape Excel,
 LibreOffice, openpyxl and XlsxWriter write (every row and cell has `r` first; no comments,
-processing instructions or CDATA) is searched with bytes.find/rfind from the row's end, at C
-speed. Any other window (rows or cells without `r`, other attribute orders or quotes,
-comments, row extensions, ...) is read with a tokenizer that skips markup and counts rows and
-cells without `r` as Excel does (one after the one before).
+processing instructions or CDATA) the edited rows of a batch are handled together: the span
+is split at `</row>`, one regex finds the cells from the first edited column on, and a row
+without such cells gets its new cells appended with no Python work of its own. Any other
+row (no `r`, other attribute orders or quotes, comments, row extensions, ...) is read by a
+tokenizer that skips markup and counts rows and cells without `r` as Excel does.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import accumulate, chain, pairwise, repeat
 from typing import NamedTuple, Protocol
 
 from kpi_rules.errors import KpiError
-from workbook.addresses import cell_name, column_index
-from workbook.xlsx.cells import CellWriter, EditedRow, EditedRows, Layer
+from workbook.addresses import cell_name, column_index, column_letter
+from workbook.xlsx.cells import Batch, CellWriter, EditedRow, EditedRows, Layer, PendingRows
 
 _QUOTED_ATTRIBUTES = rb"""((?:[^>"']|"[^"]*"|'[^']*')*?)"""
 _MARKUP = rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
@@ -40,11 +41,12 @@ DIGITS = re.compile(rb"\d+")
 CELL_STYLE = re.compile(rb"""\ss\s*=\s*["'](\d+)["']""")
 CELL_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 ROW_SPANS = re.compile(rb"""\sspans\s*=\s*(?:"[^"]*"|'[^']*')""")
+PLAIN_SPANS = re.compile(rb' spans="[^"]*"')  # a literal first: found at memchr speed
 SHARED_MASTER = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?f\b(?=[^>]*\st\s*=\s*[\"']shared[\"'])(?=[^>]*\sref\s*=)"
     rb"[^>]*\ssi\s*=\s*[\"'](\d+)[\"']")
-MARKUP_ENDS = {b"!-": b"-->", b"![": b"]]>"}  # by the two bytes after "<" (else "?>")
 CHUNK_PIECES = 2048  # pieces joined into one chunk of the new part
+SPAN_ROWS = 512  # rows of a plain window written at once
 
 
 class SharedFormulaError(KpiError):
@@ -57,16 +59,13 @@ class SheetShapeError(KpiError):
 
 class RowEdits(Protocol):
     """Which rows a plan touches, and what it writes into them, as column layers."""
-
     def row_numbers(self) -> list[int]: ...
-
     def layers(self) -> list[Layer]: ...
 
 
 class Row(NamedTuple):
-    """Where one row of a window is: its start tag is data[start:tag_end]; its cells are in
-    data[tag_end:close]; it ends at `end` (close == end == tag_end for `<row/>`)."""
-
+    """A row of a window: its start tag is data[start:tag_end], its cells data[tag_end:close];
+    it ends at `end` (close == end == tag_end for `<row/>`)."""
     number: int
     start: int
     tag_end: int
@@ -87,14 +86,13 @@ class Window:
         self.extensions = self.plain and data.find(b"extLst") >= 0
         self.number = previous_number  # the number of the last row found so far
         self.position = 0
-        self._found: Row | None = None  # the row found last, until `passed`
+        self._found: Row | None = None  # the row found last, until passed
         self.last_number = self._last_number(previous_number) if self.plain else None
 
     def _last_number(self, previous_number: int) -> int:
         at = self.data.rfind(self.row_open)
-        if at < 0:
-            return previous_number
-        return int(DIGITS.match(self.data, at + len(self.row_open)).group())
+        digits = DIGITS.match(self.data, at + len(self.row_open)) if at >= 0 else None
+        return int(digits.group()) if digits else previous_number
 
     def row_from(self, number: int) -> Row | None:
         """The first row numbered `number` or more from `position` on; None if it is not in
@@ -109,13 +107,10 @@ class Window:
             self._found = row
             if row.number >= number:
                 return row
-            self.passed(row)
+            self.advance(row.end)
         return None
 
-    def passed(self, row: Row) -> None:
-        self.advance(row.end)
-
-    def advance(self, position: int) -> None:
+    def advance(self, position: int) -> None:  # rows before `position` are done with
         self.position, self._found = position, None
 
     def count_rows(self) -> int:
@@ -123,7 +118,7 @@ class Window:
         if self.last_number is not None:
             return self.last_number
         while (row := self._found or self._next_row()) is not None:
-            self.passed(row)
+            self.advance(row.end)
         return self.number
 
     def _plain_row(self, number: int, at: int) -> Row:
@@ -168,13 +163,6 @@ class Window:
                 return Row(number, start, tag_end, token.start(), token.end())
         raise SheetShapeError(f"row {number} does not end")
 
-    def cells(self, row: Row, first_column: int) -> tuple[list[tuple[int, int, int]], int]:
-        """The row's cells from `first_column` on, as (column, start, end), and where cells
-        after them go: read by the tokenizer (the plain rows are read inline, by
-        RowRewriter._edit_plain_rows)."""
-        cells, insert_at = _careful_cells(self.data, row)
-        return [cell for cell in cells if cell[0] >= first_column], insert_at
-
 
 def _is_plain(data: bytes, prefix: bytes, row_open: bytes, cell_open: bytes) -> bool:
     """Whether every row and cell of the window starts `<row r="` / `<c r="` and nothing but
@@ -183,9 +171,14 @@ def _is_plain(data: bytes, prefix: bytes, row_open: bytes, cell_open: bytes) -> 
         return False
     if data.count(b"<" + prefix + b"row") != data.count(row_open):
         return False
-    cell = b"<" + prefix + b"c"
-    return (data.count(cell + b" ") == data.count(cell_open)
-            and not any(data.find(cell + end) >= 0 for end in (b">", b"/", b"\t", b"\n", b"\r")))
+    return (data.count(b"<" + prefix + b"c ") == data.count(cell_open)
+            and _odd_cell_start(prefix).search(data) is None)
+
+
+@lru_cache(maxsize=8)
+def _odd_cell_start(prefix: bytes) -> re.Pattern:
+    """A cell start tag that is not `<c ` (`<c>`, `<c/>`, `<c\tr=...`)."""
+    return re.compile(b"<" + re.escape(prefix) + rb"c[>/\t\n\r]")
 
 
 def _careful_cells(data: bytes, row: Row) -> tuple[list[tuple[int, int, int]], int]:
@@ -219,9 +212,39 @@ def _careful_cells(data: bytes, row: Row) -> tuple[list[tuple[int, int, int]], i
     return cells, row.close if extensions_at is None else extensions_at
 
 
+def _rows_in_order(window: Window, start: int, first: int, last: int) -> int:
+    """How many of the rows first..last follow each other from `start` on, each a plain
+    `<row r="N" ...>...</row>` without row extensions."""
+    data, present, at = window.data, 0, start
+    while first + present <= last and data.startswith(window.row_open + b'%d"' % (first + present), at):
+        tag_end = data.find(b">", at) + 1
+        close = data.find(window.row_close, tag_end)
+        if data[tag_end - 2] == 47 or close < 0 or (window.extensions and data.find(
+                b"extLst", tag_end, close) >= 0):
+            break
+        present += 1
+        at = data.find(b"<", close + len(window.row_close))
+    return present
+
+
 @lru_cache(maxsize=4096)
 def _letters_index(letters: bytes) -> int:
     return column_index(letters.decode())
+
+
+@lru_cache(maxsize=256)
+def _letters_from(column: int) -> bytes:
+    """A regex for the letters of the columns from `column` on (C, D, ..., AA, ... for 3)."""
+    letters = column_letter(column).encode()
+    options = [b"[A-Z]{%d,3}" % (len(letters) + 1)] if len(letters) < 3 else []
+    for index in range(len(letters)):
+        head, letter = letters[:index], letters[index]
+        rest = len(letters) - index - 1
+        if index == len(letters) - 1:
+            options.append(head + b"[%c-Z]" % letter)
+        elif letter < ord("Z"):
+            options.append(head + b"[%c-Z][A-Z]{%d}" % (letter + 1, rest))
+    return b"|".join(options)
 
 
 # -- the rows ------------------------------------------------------------------------------------
@@ -235,36 +258,34 @@ class RowRewriter:
         self.formulas_replaced: list[str] = []
         self._orphaned_shared: dict[bytes, str] = {}  # si of a replaced shared-formula master
         self._orphan_pattern: re.Pattern | None = None
+        self._groups: dict[tuple, tuple[tuple[int, ...], ...]] = {}
 
     def rows(self, region: Iterable[bytes]) -> Iterator[bytes]:
-        """The new content of <sheetData> from the old one, given in pieces of any size."""
+        """The new content of <sheetData> from the old one, given as windows of whole rows."""
         self._edited = EditedRows(self.edits.layers(), self.edits.row_numbers(), self.cells)
-        upcoming = iter(self._edited)
-        pending = next(upcoming, None)
+        pending = PendingRows(self._edited)
         number = 0
-        for data in _whole_rows(region, b"<" + self.prefix + b"row"):
+        for data in region:
             window = Window(data, self.prefix, number)
-            pending = yield from self._rewrite(window, pending, upcoming)
+            yield from self._rewrite(window, pending)
             number = window.count_rows()
         new_rows = []
-        while pending is not None:
-            new_rows.append(self._new_row(pending))
-            pending = next(upcoming, None)
+        while pending.batch is not None:
+            new_rows.append(self._new_row(pending.row()))
+            pending.skip()
         yield b"".join(new_rows)
 
-    def _rewrite(self, window: Window, pending: EditedRow | None,
-                 upcoming: Iterator[EditedRow]) -> Iterator[bytes]:
-        """The window with its edited rows (and new rows among them); returns the first edited
-        row that is not in the window."""
+    def _rewrite(self, window: Window, pending: PendingRows) -> Iterator[bytes]:
+        """The window with its edited rows (and new rows among them)."""
         data, view = window.data, memoryview(window.data)
         out: list[bytes | memoryview] = []
         copied = 0  # the window's bytes up to here are in `out`
-        while pending is not None:
+        while pending.batch is not None:
             if window.last_number is not None and self._orphan_pattern is None:
-                copied, pending = self._edit_plain_rows(window, view, copied, pending, upcoming,
-                                                        out)
-                if pending is None:
-                    break
+                edited_to = self._edit_span(window, view, copied, pending, out)
+                if edited_to:
+                    copied = edited_to
+                    continue
             row = window.row_from(pending.number)
             if row is None:
                 break
@@ -272,72 +293,125 @@ class RowRewriter:
             out.append(view[copied:row.start])
             copied = row.start
             if row.number > pending.number:  # a row the sheet does not have yet
-                out.append(self._new_row(pending))
+                out.append(self._new_row(pending.row()))
             else:
-                out += self._edited_row(window, view, row, pending)
+                out += self._edited_row(window, view, row, pending.row())
                 copied = row.end
-                window.passed(row)
-            pending = next(upcoming, None)
+                window.advance(row.end)
+            pending.skip()
             if len(out) >= CHUNK_PIECES:
                 yield b"".join(out)
                 out.clear()
         self._check_no_orphans(data, copied, len(data))
-        out.append(view[copied:])
-        yield b"".join(out)
-        return pending
+        yield b"".join([*out, view[copied:]])
 
-    def _edit_plain_rows(self, window: Window, view: memoryview, copied: int,
-                         row: EditedRow | None, upcoming: Iterator[EditedRow],
-                         out: list) -> tuple[int, EditedRow | None]:
-        """`_edited_row`, inlined for the rows in the plain shape (nearly all), from `row` on
-        while they are: returns how far the window is copied then, and the next edited row."""
-        data = window.data
-        find, rfind, letters_at = data.find, data.rfind, CELL_LETTERS.match
-        row_open, row_close, cell_open = window.row_open, window.row_close, window.cell_open
-        reference_at = len(cell_open)
-        extensions = window.extensions
-        start_copied = copied
-        while row is not None:
-            at = find(row_open + b'%d"' % row.number, copied)
-            if at < 0:
-                break
-            tag_end = find(b">", at) + 1
-            close = find(row_close, tag_end)
-            if close < 0 or data[tag_end - 2] == 47 or (
-                    extensions and find(b"extLst", tag_end, close) >= 0):
-                break
-            found, end = [], close  # the cells from the first edited column on, from the right
-            while (start := rfind(cell_open, tag_end, end)) >= 0:
-                letters = letters_at(data, start + reference_at)
-                if letters is None:
-                    return copied, row
-                column = _letters_index(letters.group())
-                if column < row.first_column:
-                    break
-                found.append((column, start, end))
-                end = start
-            spans = find(b" spans=", at, tag_end)  # an optional hint, stale once cells move
-            if spans >= 0:
-                out.append(view[copied:spans])
-                copied = find(data[spans + 7:spans + 8], spans + 8) + 1  # after its quote
-            if not found and row.text is not None:  # the usual case: new cells after the rest
-                out += (view[copied:close], row.text)
+    def _edit_span(self, window: Window, view: memoryview, copied: int, pending: PendingRows,
+                   out: list, last: int | None = None) -> int:
+        """The batch's next rows (up to SPAN_ROWS) in a plain window at once; only rows with
+        cells from the first edited column on are merged one by one. Returns how far the window
+        is copied then, or 0 if the next row is not there in the plain shape (nothing done)."""
+        data, batch, first = window.data, pending.batch, pending.number
+        if last is None:
+            last = min(batch.bottom, window.last_number, first + SPAN_ROWS - 1)
+        count = last - first + 1
+        start = data.find(window.row_open + b'%d"' % first, copied)
+        last_row = data.find(window.row_open + b'%d"' % last, start) if start >= 0 else -1
+        end = data.find(window.row_close, last_row) if count > 0 and last_row >= 0 else -1
+        if batch.texts is None or start < 0:
+            return 0
+        end = end + len(window.row_close) if end >= 0 else -1
+        span = data[start:end] if end >= 0 else b""
+        if end < 0 or span.count(window.row_close) != count or (
+                window.extensions and span.find(b"extLst") >= 0):
+            present = _rows_in_order(window, start, first, last)  # up to a gap, <row/>, ...
+            if present == count or present == 0:
+                return 0
+            return self._edit_span(window, view, copied, pending, out, first + present - 1)
+        if span.find(b' spans="') >= 0:  # an optional hint, stale once cells move
+            span = PLAIN_SPANS.sub(b"", span)
+        parts = span.split(window.row_close)
+        offset = first - batch.top
+        rows: list = list(zip(parts, batch.texts[offset:offset + count], repeat(window.row_close)))
+        reference = re.compile(re.escape(window.cell_open) + b"("
+                               + _letters_from(batch.first_column) + rb")(\d+)")
+        tails: dict[int, list[tuple[int, int]]] = {}  # by row: (column, where) of such cells
+        for hit in reference.finditer(span):
+            tails.setdefault(int(hit.group(2)) - first, []).append(
+                (_letters_index(hit.group(1)), hit.start()))
+        if tails:
+            starts = list(accumulate(len(part) + len(window.row_close) for part in parts))
+            edited = {self._edited.columns[index] for index in batch.edits}
+            joined: dict[tuple[int, ...], list[bytes]] = {}
+            for index, tail in tails.items():
+                part, base = parts[index], starts[index - 1] if index else 0
+                if any(column in edited for column, _ in tail):  # cells to replace
+                    rows[index] = (*self._merge_part(part, window, batch.row(first + index)),
+                                   window.row_close)
+                else:
+                    rows[index] = self._between(part, tail, base, batch, offset + index, joined,
+                                                window.row_close)
+        out.append(view[copied:start])
+        out += chain.from_iterable(rows)
+        if self._orphan_pattern is not None:  # a shared formula's first cell was replaced
+            self._check_no_orphans(b"".join(chain.from_iterable(rows)), 0, None)
+        pending.skip(count)
+        window.advance(end)
+        return end
+
+    def _between(self, part: bytes, tail: list[tuple[int, int]], base: int, batch: Batch,
+                 index: int, joined: dict, row_close: bytes) -> list:
+        """A row whose cells from the first edited column on are none of the edited ones:
+        the edited cells go between them, a group at a time (the groups of a row's shape, and
+        each group's cells joined for the whole batch, are made once)."""
+        shape = (batch.edits, tuple(column for column, _ in tail))
+        groups = self._groups.get(shape)
+        if groups is None:
+            columns, bounds = self._edited.columns, (0, *shape[1], 1 << 20)
+            groups = self._groups[shape] = tuple(
+                tuple(edit for edit in batch.edits if low < columns[edit] < high)
+                for low, high in pairwise(bounds))
+        pieces: list = []
+        last = 0
+        for where, group in zip((where - base for _, where in tail), groups):
+            pieces += (part[last:where], self._joined(batch, group, joined)[index])
+            last = where
+        pieces += (part[last:], self._joined(batch, groups[-1], joined)[index], row_close)
+        return pieces
+
+    @staticmethod
+    def _joined(batch: Batch, group: tuple[int, ...], joined: dict) -> list[bytes]:
+        texts = joined.get(group)
+        if texts is None:
+            if len(group) == 1:
+                texts = batch.columns[group[0]]
+            elif group:
+                texts = list(map(b"".join, zip(*(batch.columns[edit] for edit in group))))
             else:
-                found.reverse()
-                out.append(view[copied:tag_end])
-                out += self._merge(view, found, close, row, tag_end)
-            copied = close
-            row = next(upcoming, None)
-        if copied != start_copied:
-            window.advance(copied)
-        return copied, row
+                texts = [b""] * (batch.bottom - batch.top + 1)
+            joined[group] = texts
+        return texts
+
+    def _merge_part(self, part: bytes, window: Window, row: EditedRow) -> list:
+        """One row (its start tag and cells) with the edited cells merged into its own."""
+        tag_end = part.index(b">") + 1
+        found, end = [], len(part)  # its cells from the first edited column on, from the right
+        while (start := part.rfind(window.cell_open, tag_end, end)) >= 0:
+            column = _letters_index(CELL_LETTERS.match(part, start + len(window.cell_open)).group())
+            if column < row.first_column:
+                break
+            found.append((column, start, end))
+            end = start
+        found.reverse()
+        view = memoryview(part)
+        return [view[:tag_end], *self._merge(view, found, len(part), row, tag_end)]
 
     def _edited_row(self, window: Window, view: memoryview, row: Row, edited: EditedRow) -> list:
         data = window.data
         tag = data[row.start:row.tag_end]
         if b"spans" in tag:  # an optional hint, stale once cells move
             tag = ROW_SPANS.sub(b"", tag)
-        found, insert_at = window.cells(row, edited.first_column)
+        cells, insert_at = _careful_cells(data, row)  # an unusual row: by the tokenizer
+        found = [cell for cell in cells if cell[0] >= edited.first_column]
         pieces = self._merge(view, found, insert_at, edited, row.tag_end)
         if row.close == row.tag_end:  # <row/>
             tag = tag[:-2].rstrip() + b">"
@@ -365,10 +439,7 @@ class RowRewriter:
                 last = end
                 next_edit += 1
         pieces.append(view[last:insert_at])
-        if next_edit == 0 and row.text is not None:
-            pieces.append(row.text)
-        else:
-            pieces += [self._new_cell(row, index) for index in edits[next_edit:]]
+        pieces += [self._new_cell(row, index) for index in edits[next_edit:]]
         return pieces
 
     def _new_cell(self, row: EditedRow, index: int) -> bytes:
@@ -427,30 +498,3 @@ class RowRewriter:
             where = f" (still used in row {number})" if number is not None else ""
             raise SharedFormulaError(f"writing {master} would break the shared formula it "
                                      f"starts{where}; clear or convert those formulas first")
-
-
-def _whole_rows(region: Iterable[bytes], row_start: bytes) -> Iterator[bytes]:
-    """The region regrouped into windows that end where a row starts (the last may not)."""
-    carry = b""
-    for chunk in region:
-        window = carry + chunk if carry else chunk
-        cut = _last_row_start(window, row_start)
-        if cut <= 0:
-            carry = window
-            continue
-        carry = window[cut:]
-        yield window[:cut]
-    yield carry
-
-
-def _last_row_start(window: bytes, row_start: bytes) -> int:
-    """Where the window's last row starts, not counting a row start inside a comment, a
-    processing instruction or CDATA."""
-    cut = window.rfind(row_start)
-    while cut > 0:
-        markup = max(window.rfind(b"<!", 0, cut), window.rfind(b"<?", 0, cut))
-        end = MARKUP_ENDS.get(window[markup + 1:markup + 3], b"?>")
-        if markup < 0 or window.find(end, markup, cut) >= 0:
-            return cut
-        cut = window.rfind(row_start, 0, markup)
-    return cut

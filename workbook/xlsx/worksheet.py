@@ -27,6 +27,7 @@ from workbook.xlsx.styles import StyleBook
 ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)(?:\s[^>]*)?>")  # the first start tag
 RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
 QUOTED_TEXT = re.compile(r'"(?:[^"]|"")*"')
+MARKUP_ENDS = {b"!-": b"-->", b"![": b"]]>"}  # by the two bytes after "<" (else "?>")
 SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
 
 
@@ -105,7 +106,7 @@ class SheetEdits:
 class SheetStream:
     """A worksheet part read piece by piece (a 100k-row sheet is ~70 MB of XML): `head` is
     everything up to and including the <sheetData> start tag, `rows()` gives what lies between
-    it and </sheetData>, and once those are read, `tail` is the rest."""
+    it and </sheetData> as windows of whole rows, and once those are read, `tail` is the rest."""
 
     def __init__(self, chunks: Iterable[bytes]):
         self._chunks = iter(chunks)
@@ -123,6 +124,9 @@ class SheetStream:
         self._rest = buffer[match.end():]
 
     def rows(self) -> Iterator[bytes]:
+        return _whole_rows(self._pieces(), b"<" + self.prefix + b"row")
+
+    def _pieces(self) -> Iterator[bytes]:
         if self.empty:
             self.tail = self._rest + b"".join(self._chunks)
             return
@@ -140,6 +144,33 @@ class SheetStream:
         if end:
             yield buffer[:end]
         self.tail = buffer[end:] + b"".join(self._chunks)
+
+
+def _whole_rows(region: Iterable[bytes], row_start: bytes) -> Iterator[bytes]:
+    """The region regrouped into windows that end where a row starts (the last may not)."""
+    carry = b""
+    for chunk in region:
+        window = carry + chunk if carry else chunk
+        cut = _last_row_start(window, row_start)
+        if cut <= 0:
+            carry = window
+            continue
+        carry = window[cut:]
+        yield window[:cut]
+    yield carry
+
+
+def _last_row_start(window: bytes, row_start: bytes) -> int:
+    """Where the window's last row starts, not counting a row start inside a comment, a
+    processing instruction or CDATA."""
+    cut = window.rfind(row_start)
+    while cut > 0:
+        markup = max(window.rfind(b"<!", 0, cut), window.rfind(b"<?", 0, cut))
+        end = MARKUP_ENDS.get(window[markup + 1:markup + 3], b"?>")
+        if markup < 0 or window.find(end, markup, cut) >= 0:
+            return cut
+        cut = window.rfind(row_start, 0, markup)
+    return cut
 
 
 def split_serialized_skeleton(skeleton: bytes, prefix: bytes) -> tuple[bytes, bytes]:
