@@ -4,7 +4,7 @@ STAMP := $(VENV)/.installed
 
 LOWEST := .venv-lowest
 
-.PHONY: run test test-lowest bench lint sample picture clean
+.PHONY: run test test-lowest bench lint golden sample picture clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -34,6 +34,11 @@ test-lowest:
 bench: $(STAMP)
 	$(PY) -m compileall -q kpi_rules workbook addin kpi_cli
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Write tests/golden/ again from what the writer produces now; review the diff before committing.
+golden: $(STAMP)
+	KPI_REGENERATE_GOLDEN=1 XLWINGS_LICENSE_KEY=noncommercial $(PY) -m pytest -q tests/test_golden.py
+	git status --short tests/golden
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check kpi_rules workbook addin kpi_cli tests bench

@@ -1,6 +1,6 @@
 """Benchmark: `kpi refresh`'s file path against an openpyxl load+save, side by side.
 
-Builds KPI books of 1k / 10k / 100k indicator rows (10 columns, XlsxWriter constant_memory),
+Builds KPI books of 1k / 10k / 100k indicator rows (the plain 8-column sheet of issue 13),
 then runs each step in a fresh subprocess, timing the step itself and reading the process's
 peak memory (ru_maxrss). Prints seconds, MB and our/openpyxl ratios.
 
@@ -26,33 +26,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-HEADERS = ["Reference", "Performance Indicator", "Measure Description", "Polarity",
-           "Reporting Frequency", "Q4 Outturn", "Annual Target", "Quarterly Target", "Q1",
+HEADERS = ["Reference", "Indicator", "Polarity", "Previous", "Actual", "Target", "Status",
            "Commentary"]
 SHEET = "Supporting KPIs"
+MARKERS = ("TBC", "N/A", "New")
 
 
 # -- the book ------------------------------------------------------------------------------------
 def build_book(path: Path, rows: int) -> None:
+    """The plain KPI sheet of issue 13: 8 columns, numbers with some "TBC"/"N/A"/"New" markers,
+    an empty Status column, a third of the commentary empty (XlsxWriter, shared strings)."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet(SHEET)
     bold = book.add_format({"bold": True})
-    percent = book.add_format({"num_format": "0%"})
     sheet.write_row(0, 0, HEADERS, bold)
     for index in range(1, rows + 1):
-        target = 0.5 + (index % 40) / 100
-        actual = target + ((index * 7919) % 21 - 10) / 100
+        target = 50 + index % 40
+        actual = target + (index * 7919) % 21 - 10
         sheet.write_row(index, 0, [f"KPI {index:06d}", f"Indicator number {index}",
-                                   "Percentage of cases completed within timescale",
-                                   "Bigger" if index % 3 else "Smaller", "Quarterly"])
-        sheet.write_number(index, 5, actual - 0.02, percent)
-        sheet.write_number(index, 6, target, percent)
-        sheet.write_number(index, 7, target, percent)
-        sheet.write_number(index, 8, actual, percent)
-        if index % 4:
-            sheet.write_string(index, 9, "Performance is in line with the seasonal pattern")
+                                   "Bigger" if index % 3 else "Smaller"])
+        sheet.write(index, 3, actual - 2)
+        sheet.write(index, 4, MARKERS[index % 3] if index % 17 == 0 else actual)
+        sheet.write(index, 5, target)
+        if index % 3:
+            sheet.write_string(index, 7, f"Performance is in line with plan ({index % 50})")
     book.close()
 
 

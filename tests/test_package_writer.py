@@ -516,3 +516,107 @@ def test_any_text_is_read_back_unchanged(fixture_book, tmp_path, texts):
     apply_plan(fixture_book, target, plan)
     sheet = openpyxl.load_workbook(target)[KPI_SHEET]
     assert [sheet.cell(row, 9).value for row in range(2, 2 + len(texts))] == texts
+
+
+# -- every row shape, one path -----------------------------------------------------------------
+ROW_SHAPES = {
+    "plain": '<row r="1" spans="1:3"><c r="A1"><v>1</v></c><c r="C1"><v>3</v></c></row>'
+             '<row r="2"><c r="A2" t="inlineStr"><is><t>a</t></is></c></row>',
+    "cells and rows without r": '<row><c><v>1</v></c><c><v>2</v></c><c><v>3</v></c></row>'
+                                '<row><c r="A2"><v>4</v></c><c><v>5</v></c></row>',
+    "comments, a processing instruction, CDATA": (
+        '<!-- a note <row r="7"> --><row r="1"><c r="A1"><v>1</v></c><!-- </row> -->'
+        '<c r="C1"><v>3</v></c></row><?keep me?>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t><![CDATA[</c></row><row r="9">]]></t></is>'
+        '</c></row>'),
+    "row extensions": ('<row r="1"><c r="A1"><v>1</v></c><extLst><ext uri="urn:kpi-test">'
+                       '<k:x xmlns:k="urn:kpi-test"/></ext></extLst></row><row r="2"><extLst>'
+                       '<ext uri="urn:kpi-test"/></extLst></row>'),
+    "empty rows": '<row r="1"/><row r="2" ht="20" customHeight="1"></row><row r="3" />',
+    "other attribute orders, quotes and spaces": (
+        "<row spans='1:3' r='1'><c t='n' r='A1'><v>1</v></c><c s=\"0\" r=\"C1\"><v>3</v></c>"
+        "</row >\n  <row r=\"2\">\n    <c r=\"A2\"><v>2</v></c>\n  </row>\n"),
+    "shared formula kept whole, formulas": (
+        '<row r="1"><c r="A1"><v>1</v></c><c r="E1"><f t="shared" ref="E1:E2" si="0">A1*2</f>'
+        '<v>2</v></c></row><row r="2"><c r="A2"><v>2</v></c><c r="B2"><f>A2+1</f><v>3</v></c>'
+        '<c r="E2"><f t="shared" si="0"/><v>4</v></c></row>'),
+    "columns past Z": '<row r="1"><c r="A1"><v>1</v></c><c r="AA1"><v>27</v></c></row>',
+}
+EDITED_COLUMNS = (2, 4)  # B (replacing where a cell is) and D (between or after the cells)
+
+
+def _cells_in_order(root: etree._Element) -> bool:
+    """Each row's cells left to right, as Excel requires (openpyxl reads any order)."""
+    from workbook.addresses import column_index
+
+    for row in root.iter(f"{{{MAIN_NS}}}row"):
+        columns = [column_index(re.match(r"[A-Z]+", c.get("r")).group())
+                   for c in row.iter(f"{{{MAIN_NS}}}c") if c.get("r")]
+        if columns != sorted(set(columns)):
+            return False
+    return True
+
+
+def _sheet_values(path: Path) -> dict[tuple[int, int], object]:
+    sheet = openpyxl.load_workbook(path)["KPIs"]
+    return {(cell.row, cell.column): cell.value for row in sheet.iter_rows() for cell in row
+            if cell.value is not None}
+
+
+@pytest.mark.parametrize("shape", ROW_SHAPES)
+def test_every_row_shape_gets_the_planned_cells_and_keeps_the_rest(tmp_path, shape):
+    rows = ROW_SHAPES[shape]
+    source = _book_with_sheet_xml(tmp_path, f'<worksheet xmlns="{MAIN_NS}"><sheetData>{rows}'
+                                            '</sheetData></worksheet>')
+    values = tuple((f"B{row}", row * 10) for row in range(1, 5))  # row 4 is new in each shape
+    blocks = [CellBlock("KPIs", 1, EDITED_COLUMNS[0], tuple((b,) for b, _ in values)),
+              CellBlock("KPIs", 1, EDITED_COLUMNS[1], tuple((d,) for _, d in values))]
+    target = tmp_path / "out.xlsx"
+    apply_plan(source, target, WorkbookPlan(blocks=blocks))
+    expected = {key: value for key, value in _sheet_values(source).items()
+                if key[1] not in EDITED_COLUMNS}
+    for row, (b, d) in enumerate(values, start=1):
+        expected[(row, 2)], expected[(row, 4)] = b, d
+    assert _sheet_values(target) == expected
+    written = parts(target)[KPI_PART]
+    root = etree.fromstring(written)  # well-formed
+    assert _cells_in_order(root)
+    for markup in re.findall(rb"<!--.*?-->|<\?keep.*?\?>|<!\[CDATA\[.*?\]\]>|<extLst>.*?</extLst>",
+                             rows.encode(), re.DOTALL):
+        assert markup in written  # kept byte for byte
+    for row in root.iter(f"{{{MAIN_NS}}}row"):
+        children = [child for child in row if isinstance(child.tag, str)]
+        assert all(child.tag.endswith("}c") for child in children[:-1])  # extLst comes last
+    again = tmp_path / "again.xlsx"
+    apply_plan(target, again, WorkbookPlan(blocks=blocks))
+    assert parts(again)[KPI_PART] == written  # a second run finds its own cells
+
+
+def test_a_long_plain_sheet_with_missing_and_empty_rows(tmp_path):
+    """Rows written a span at a time: a row missing (a blank row Excel does not write) or
+    empty (<row/>) in the middle of a span, and rows with cells right of the edited column."""
+    rows = []
+    for number in range(1, 1201):
+        if number % 97 == 0:
+            continue  # missing
+        if number % 101 == 0:
+            rows.append(f'<row r="{number}" spans="1:3"/>')
+            continue
+        cells = f'<c r="A{number}"><v>{number}</v></c>'
+        if number % 3 == 0:
+            cells += f'<c r="E{number}" t="inlineStr"><is><t>note {number}</t></is></c>'
+        rows.append(f'<row r="{number}" spans="1:5">{cells}</row>')
+    source = _book_with_sheet_xml(tmp_path, f'<worksheet xmlns="{MAIN_NS}"><sheetData>'
+                                            f'{"".join(rows)}</sheetData></worksheet>')
+    written = tuple((f"B{number}", number * 2) for number in range(1, 1206))
+    blocks = [CellBlock("KPIs", 1, 2, tuple((b,) for b, _ in written)),
+              CellBlock("KPIs", 1, 6, tuple((f,) for _, f in written))]
+    target = tmp_path / "out.xlsx"
+    apply_plan(source, target, WorkbookPlan(blocks=blocks))
+    expected = dict(_sheet_values(source))
+    for number, (b, f) in enumerate(written, start=1):
+        expected[(number, 2)], expected[(number, 6)] = b, f
+    assert _sheet_values(target) == expected
+    numbers = [int(n) for n in re.findall(rb'<row r="(\d+)"', parts(target)[KPI_PART])]
+    assert numbers == list(range(1, 1206))  # every row once, in order
+    assert _cells_in_order(etree.fromstring(parts(target)[KPI_PART]))

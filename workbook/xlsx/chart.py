@@ -7,6 +7,7 @@ from lxml import etree
 
 from workbook.addresses import column_letter
 from workbook.plan.blocks import ChartSpec, SheetContent
+from workbook.xlsx.cells import excel_text
 from workbook.xlsx.ooxml import NS_A, NS_CHART, NS_DOC_REL, NS_DRAWING, serialize_part
 
 CHART_COLUMNS = 8
@@ -89,7 +90,7 @@ def _title(chart_element: etree._Element, text: str) -> None:
     rich = etree.SubElement(etree.SubElement(title, c + "tx"), c + "rich")
     etree.SubElement(rich, a + "bodyPr")
     paragraph = etree.SubElement(rich, a + "p")
-    etree.SubElement(etree.SubElement(paragraph, a + "r"), a + "t").text = text
+    etree.SubElement(etree.SubElement(paragraph, a + "r"), a + "t").text = text  # not ST_Xstring
     etree.SubElement(title, c + "overlay", val="0")
 
 
@@ -99,7 +100,7 @@ def _series(bar, index, name, fill, content, categories, values_bounds) -> None:
     series = etree.SubElement(bar, c + "ser")
     etree.SubElement(series, c + "idx", val=str(index))
     etree.SubElement(series, c + "order", val=str(index))
-    etree.SubElement(etree.SubElement(series, c + "tx"), c + "v").text = name
+    etree.SubElement(etree.SubElement(series, c + "tx"), c + "v").text = excel_text(name)
     shape = etree.SubElement(series, c + "spPr")
     solid = etree.SubElement(shape, a + "solidFill")
     etree.SubElement(solid, a + "srgbClr", val=fill.lstrip("#").upper())
@@ -122,7 +123,7 @@ def _cache(parent, tag, values, numeric) -> None:
         if value is None or (numeric and not isinstance(value, (int, float))):
             continue
         point = etree.SubElement(cache, c + "pt", idx=str(index))
-        etree.SubElement(point, c + "v").text = str(value)
+        etree.SubElement(point, c + "v").text = str(value) if numeric else excel_text(str(value))
 
 
 def _axes(plot) -> None:

@@ -4,19 +4,14 @@ not recalculate still draw it)."""
 
 from __future__ import annotations
 
-import re
-
 from workbook.addresses import cell_name
 from workbook.plan.blocks import SheetContent
-from workbook.xlsx.cells import XML_ILLEGAL, CellWriter
+from workbook.xlsx.cells import CellWriter, escape_attribute
 from workbook.xlsx.ooxml import NS_DOC_REL, NS_MAIN
 from workbook.xlsx.styles import StyleBook
 
 EMU_PER_PIXEL = 9525
 XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-ATTRIBUTE_SPECIAL = re.compile('[&<>"\t\n\r]')
-ATTRIBUTE_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;",
-                     "\n": "&#10;", "\r": "&#13;"}
 
 
 def worksheet_xml(content: SheetContent, styles: StyleBook, drawing_rel_id: str | None) -> bytes:
@@ -39,19 +34,9 @@ def worksheet_xml(content: SheetContent, styles: StyleBook, drawing_rel_id: str 
     parts.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
                  'footer="0.3"/>')
     if drawing_rel_id:
-        parts.append(f'<drawing r:id="{_attribute(drawing_rel_id)}"/>')
+        parts.append(f'<drawing r:id="{escape_attribute(drawing_rel_id)}"/>')
     parts.append("</worksheet>")
     return "".join(parts).encode()
-
-
-def _attribute(value: str) -> str:
-    """An attribute value escaped as lxml does; like lxml, refuses characters XML cannot carry."""
-    if XML_ILLEGAL.search(value):
-        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or "
-                         "control characters")
-    if ATTRIBUTE_SPECIAL.search(value) is None:
-        return value
-    return ATTRIBUTE_SPECIAL.sub(lambda m: ATTRIBUTE_ESCAPES[m.group(0)], value)
 
 
 def _columns(parts: list[str], content: SheetContent) -> None:
@@ -85,11 +70,9 @@ def _sheet_data(parts: list[str], content: SheetContent, styles: StyleBook) -> N
             fill = fills.get((row_index, column)) if fills else None
             style = styles.cell_format(0, bold=True, fill=fill) if row_index == 1 else (
                 styles.cell_format(0, fill=fill) if fill is not None else 0)
-            if value is None and not style:
-                continue
-            head = f'<c r="{cell_name(row_index, column)}"' + (f' s="{style}"' if style else "")
-            tail = cells.tail(value)
-            row.append(head + tail if tail is not None else head + "/>")
+            cell = cells.text(row_index, column, style, value)
+            if cell:
+                row.append(cell)
         if row:
             parts.append(f'<row r="{row_index}">')
             parts += row
@@ -105,6 +88,6 @@ def _hyperlinks(parts: list[str], content: SheetContent) -> None:
     parts.append("<hyperlinks>")
     for link in content.hyperlinks:
         parts.append(f'<hyperlink ref="{cell_name(link.row, link.column)}" '
-                     f'location="{_attribute(link.location.lstrip("#"))}"/>')
+                     f'location="{escape_attribute(link.location.lstrip("#"))}"/>')
     parts.append("</hyperlinks>")
 

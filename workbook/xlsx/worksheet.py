@@ -12,6 +12,7 @@ from lxml import etree
 from workbook.addresses import column_index, column_letter
 from workbook.plan.blocks import CellBlock, StatusColourRule
 from workbook.xlsx.atomic import WorkbookWriteError
+from workbook.xlsx.cells import Layer, StyleResolver, excel_text
 from workbook.xlsx.ooxml import (
     WORKSHEET_ORDER,
     insert_in_order,
@@ -20,21 +21,14 @@ from workbook.xlsx.ooxml import (
     parse_part,
     serialize_part,
 )
-from workbook.xlsx.rows import (
-    Layer,
-    RowRewriter,
-    SharedFormulaError,
-    SheetShapeError,
-    SheetStream,
-    StyleResolver,
-    split_serialized_skeleton,
-    wrapper_start,
-)
+from workbook.xlsx.rows import RowRewriter, SharedFormulaError, SheetShapeError
 from workbook.xlsx.styles import StyleBook
 
 ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)(?:\s[^>]*)?>")  # the first start tag
 RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
 QUOTED_TEXT = re.compile(r'"(?:[^"]|"")*"')
+MARKUP_ENDS = {b"!-": b"-->", b"![": b"]]>"}  # by the two bytes after "<" (else "?>")
+SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
 
 
 @dataclass
@@ -109,6 +103,88 @@ class SheetEdits:
         return lengths
 
 
+class SheetStream:
+    """A worksheet part read piece by piece (a 100k-row sheet is ~70 MB of XML): `head` is
+    everything up to and including the <sheetData> start tag, `rows()` gives what lies between
+    it and </sheetData> as windows of whole rows, and once those are read, `tail` is the rest."""
+
+    def __init__(self, chunks: Iterable[bytes]):
+        self._chunks = iter(chunks)
+        buffer = b""
+        while (match := SHEET_DATA.search(buffer)) is None:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                raise SheetShapeError("no <sheetData> element")
+            buffer += chunk
+        self.head = buffer[:match.end()]
+        self.sheet_data_tag = match.group(0)
+        self.prefix: bytes = match.group(1)  # the namespace prefix, e.g. b"" or b"x:"
+        self.empty = bool(match.group(2))  # <sheetData/>
+        self.tail: bytes | None = None
+        self._rest = buffer[match.end():]
+
+    def rows(self) -> Iterator[bytes]:
+        return _whole_rows(self._pieces(), b"<" + self.prefix + b"row")
+
+    def _pieces(self) -> Iterator[bytes]:
+        if self.empty:
+            self.tail = self._rest + b"".join(self._chunks)
+            return
+        closing = b"</" + self.prefix + b"sheetData"
+        keep = len(closing) - 1  # a closing tag may come split between two pieces
+        buffer = self._rest
+        while (end := buffer.find(closing)) < 0:
+            if len(buffer) > keep:
+                yield buffer[:-keep]
+                buffer = buffer[-keep:]
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                raise SheetShapeError("unterminated <sheetData>")
+            buffer += chunk
+        if end:
+            yield buffer[:end]
+        self.tail = buffer[end:] + b"".join(self._chunks)
+
+
+def _whole_rows(region: Iterable[bytes], row_start: bytes) -> Iterator[bytes]:
+    """The region regrouped into windows that end where a row starts (the last may not)."""
+    carry = b""
+    for chunk in region:
+        window = carry + chunk if carry else chunk
+        cut = _last_row_start(window, row_start)
+        if cut <= 0:
+            carry = window
+            continue
+        carry = window[cut:]
+        yield window[:cut]
+    yield carry
+
+
+def _last_row_start(window: bytes, row_start: bytes) -> int:
+    """Where the window's last row starts, not counting a row start inside a comment, a
+    processing instruction or CDATA."""
+    cut = window.rfind(row_start)
+    while cut > 0:
+        markup = max(window.rfind(b"<!", 0, cut), window.rfind(b"<?", 0, cut))
+        end = MARKUP_ENDS.get(window[markup + 1:markup + 3], b"?>")
+        if markup < 0 or window.find(end, markup, cut) >= 0:
+            return cut
+        cut = window.rfind(row_start, 0, markup)
+    return cut
+
+
+def split_serialized_skeleton(skeleton: bytes, prefix: bytes) -> tuple[bytes, bytes]:
+    """Around the `<sheetData/>` lxml wrote: (everything up to and including `<sheetData>`,
+    everything from `</sheetData>` on)."""
+    empty = re.compile(rb"<" + re.escape(prefix) + rb"sheetData\s*/>")
+    match = empty.search(skeleton)
+    if match is None:
+        raise ValueError("sheetData lost while editing the sheet")
+    opening = b"<" + prefix + b"sheetData>"
+    closing = b"</" + prefix + b"sheetData>"
+    return skeleton[: match.start()] + opening, closing + skeleton[match.end():]
+
+
 def rewrite_worksheet(chunks: Iterable[bytes], part_name: str, edits: SheetEdits,
                       styles: StyleBook) -> tuple[Iterator[bytes | memoryview], RowRewriter]:
     """The part's new content as chunks, from its old content in pieces (consume them once:
@@ -126,7 +202,7 @@ def rewrite_worksheet(chunks: Iterable[bytes], part_name: str, edits: SheetEdits
             raise SheetShapeError("no root element")
     except SheetShapeError as error:
         raise WorkbookWriteError(f"cannot parse {part_name}: {error}") from error
-    rewriter = RowRewriter(wrapper_start(sheet.head), sheet.prefix, edits)
+    rewriter = RowRewriter(sheet.prefix, edits)
     return _chunks(part_name, sheet, root_tag, edits, styles, rewriter), rewriter
 
 
@@ -246,7 +322,8 @@ def _rule_element(rule: StatusColourRule, dxf_id: int, priority: int) -> etree._
     formatting = etree.Element(main("conditionalFormatting"), sqref=bounds.ref())
     cf_rule = etree.SubElement(formatting, main("cfRule"), type="cellIs", dxfId=str(dxf_id),
                                priority=str(priority), operator="equal")
-    etree.SubElement(cf_rule, main("formula")).text = '"' + rule.label.replace('"', '""') + '"'
+    quoted = '"' + rule.label.replace('"', '""') + '"'
+    etree.SubElement(cf_rule, main("formula")).text = excel_text(quoted)  # ST_Xstring, as cells
     return formatting
 
 
