@@ -25,13 +25,13 @@ class PackTargetError(KpiError):
 def check_target(target: Path) -> str:
     """The format for `target` ('.docx', '.html' or '.pdf'), checked before any work is done:
     a known suffix, an existing folder, not a folder itself, LibreOffice present for a PDF."""
+    if target.is_dir():
+        raise PackTargetError(f"{target}: is a folder; give a file name such as pack.docx")
     suffix = target.suffix.lower()
     if suffix == ".htm":
         suffix = ".html"
     if suffix not in FORMATS:
         raise PackTargetError(f"{target}: the pack must be a .docx, .html or .pdf file")
-    if target.is_dir():
-        raise PackTargetError(f"{target}: is a folder; give a file name such as pack{suffix}")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise PackTargetError(f"{target}: the folder {folder} does not exist")
