@@ -43,12 +43,14 @@ def run(args) -> int:
     for result in results:
         if result.error:
             print(f"kpi: {result.path}: {result.error}", file=sys.stderr)
-    checks = [result.check for result in results if result.check is not None]
-    if not checks:
+    read = [result for result in results if result.check is not None]
+    if not read:
         raise ReportError(f"{source}: no workbook could be read, so no pack was written")
     unread = [UnreadBook(_name(result.path, source), result.error)
               for result in results if result.check is None]
-    pack = build_pack(title, checks, unread, from_folder)
+    names = [_name(result.path, source).rsplit(".", 1)[0] for result in read]
+    checks = [result.check for result in read]
+    pack = build_pack(title, checks, unread, from_folder, names=names)
     write_pack(pack, target)
     print(f"Wrote {target}: {_what(pack)}")
     if unread:
@@ -78,7 +80,8 @@ def _title(given: str | None, source: Path) -> str:
 
 
 def _name(path: Path, folder: Path) -> str:
-    return str(path.relative_to(folder)) if folder.is_dir() else path.name
+    """A book as the pack names it: its path inside the folder ("north/Q2.xlsx")."""
+    return path.relative_to(folder).as_posix() if folder.is_dir() else path.name
 
 
 def _what(pack) -> str:

@@ -8,6 +8,7 @@ $KPI_TEST_ARTEFACTS (default: out/test-artefacts in the repository, which git ig
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -32,21 +33,35 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def _node_major() -> int:
+    """node's major version, 0 when node is missing or does not answer."""
+    if shutil.which("node") is None:
+        return 0
+    done = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)
+    found = re.match(r"v(\d+)\.", done.stdout)
+    return int(found.group(1)) if found else 0
+
+
 pytestmark = pytest.mark.skipif(
-    _chromium() is None or shutil.which("node") is None or shutil.which("npm") is None,
-    reason="needs chromium, node and npm (apt-get install chromium nodejs npm)",
+    _chromium() is None or _node_major() < 20 or shutil.which("npm") is None,
+    reason="needs chromium, node 20 or later (playwright-core's) and npm "
+           "(apt-get install chromium nodejs npm)",
 )
 
 
 def _install_driver() -> None:
-    """npm ci once (locked, so parallel test workers wait for each other)."""
+    """npm ci when node_modules is missing or was installed from another package-lock.json
+    (under a file lock, so parallel test workers wait for each other)."""
+    lock_digest = hashlib.sha256((DRIVER / "package-lock.json").read_bytes()).hexdigest()
+    stamp = DRIVER / "node_modules" / ".installed-from"
     with open(DRIVER / ".install.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if (DRIVER / "node_modules" / ".package-lock.json").exists():
+        if stamp.exists() and stamp.read_text() == lock_digest:
             return
         done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
                               cwd=DRIVER, capture_output=True, text=True, timeout=300, check=False)
         assert done.returncode == 0, f"npm ci in {DRIVER} failed: {done.stderr[-2000:]}"
+        stamp.write_text(lock_digest)
 
 
 def rgb(colour: str) -> str:
@@ -89,7 +104,8 @@ def test_axe_finds_no_serious_or_critical_violation(seen, pack):
     serious = [v for v in report["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
     assert report["passes"] > 10  # axe did run its rules
-    print(pack, "axe violations (any impact):", report["violations"])
+    # Nor a minor or moderate one (e.g. two regions both named "Summary"): axe is pinned.
+    assert report["violations"] == []
 
 
 @pytest.mark.parametrize("pack", ["sample", "folder"])

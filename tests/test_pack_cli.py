@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import docx
@@ -81,6 +82,40 @@ def test_a_failed_render_leaves_the_previous_pack_as_it_was(tmp_path, capsys, mo
     assert [p.name for p in tmp_path.iterdir()] == ["pack.docx"]
 
 
+def _run_in_fresh_python(script: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=cwd, check=False)  # fmt: skip
+
+
+@pytest.mark.parametrize(("suffix", "not_loaded"), [(".html", "docx"), (".docx", "jinja2")])
+def test_each_format_loads_only_the_library_it_needs(tmp_path, suffix, not_loaded):
+    """An .html pack needs jinja2, not python-docx; a .docx pack python-docx, not jinja2."""
+    target = tmp_path / f"pack{suffix}"
+    script = ("import sys\nfrom kpi_cli.main import main\n"
+              f"code = main(['report', {str(SAMPLE)!r}, '-o', {str(target)!r}])\n"
+              f"print(code, {not_loaded!r} in sys.modules)")  # fmt: skip
+    done = _run_in_fresh_python(script, REPO)
+    assert done.stdout.split()[-2:] == ["1", "False"], done.stderr
+    assert target.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("missing", ["docx", "jinja2", "matplotlib"])
+def test_without_the_report_extra_one_line_exit_2_and_nothing_written(tmp_path, missing):
+    """`pip install kpi-addin` without [report]: `kpi report` says what to install."""
+    suffix = ".html" if missing == "jinja2" else ".docx"
+    target = tmp_path / "out" / f"pack{suffix}"
+    target.parent.mkdir()
+    script = (f"import sys\nsys.modules[{missing!r}] = None  # as if not installed\n"
+              "from kpi_cli.main import main\n"
+              f"sys.exit(main(['report', {str(SAMPLE)!r}, '-o', {str(target)!r}]))")  # fmt: skip
+    done = _run_in_fresh_python(script, REPO)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and len(lines[0]) <= 200 and "Traceback" not in done.stderr
+    assert 'pip install "kpi-addin[report]"' in lines[0]
+    assert list(target.parent.iterdir()) == []
+
+
 def test_the_source_workbooks_are_not_touched(books, tmp_path):
     before = {p: p.read_bytes() for p in books.iterdir()}
     assert main(["report", str(books), "-o", str(tmp_path / "pack.docx")]) == 1
@@ -150,16 +185,24 @@ def test_pdf_without_libreoffice_is_one_line_and_nothing_written(tmp_path, capsy
                     reason="needs LibreOffice and poppler-utils "
                            "(apt-get install libreoffice-writer-nogui poppler-utils)")
 def test_pdf_pack_from_a_folder_has_its_pages(books, tmp_path):
-    """Each directorate starts a page, and so do the exception notes and the annex; the
-    corporate summary is page 1. Three small books: 1 + 3 x (tables, notes) + annex pages."""
+    """Page 1 is the corporate summary; each directorate starts a page, in folder order, and
+    the annex is the last page. The Children's Services part runs to a second page (its notes
+    do not fit), and its last note keeps its commentary with it: 6 pages."""
     target = tmp_path / "pack.pdf"
     assert main(["report", str(books), "-o", str(target)]) == 1
     info = subprocess.run(["pdfinfo", str(target)], capture_output=True, text=True, check=True)
     pages = int(next(line.split()[-1] for line in info.stdout.splitlines()
                      if line.startswith("Pages:")))  # fmt: skip
-    assert pages == 8
-    text = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True,
-                          text=True, check=True).stdout  # fmt: skip
-    for reference in ("AH 01", "CS 05", "HO 02", "No commentary given."):
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True,
+                          check=True).stdout  # fmt: skip
+    tops = [page.strip().split("\n")[0] for page in text.split("\f") if page.strip()]
+    assert len(tops) == pages == 6
+    assert tops[0] == "Performance report: books"
+    starts = [tops.index(title) for title in ("1 Adults and Health", "2 Children's Services",
+                                              "3 Place", "Annex: findings")]  # fmt: skip
+    assert starts == [1, 2, 4, 5]
+    assert tops[3] == "CS 05: Children in care"  # the note's heading, figures and commentary
+    assert "No commentary given." in text.split("\f")[3]
+    for reference in ("AH 01", "CS 05", "HO 02"):
         assert reference in text
 

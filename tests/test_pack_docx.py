@@ -11,7 +11,14 @@ import pytest
 from docx.oxml.ns import qn
 
 from kpi_cli.main import main
-from tests.pack_books import COLOURS, LABELS, directorate_folder, expected_rows
+from tests.pack_books import (
+    BOOKS,
+    COLOURS,
+    LABELS,
+    directorate_folder,
+    expected_rows,
+    write_book,
+)
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "samples" / "council_kpis_q2.xlsx"
 INDICATOR_HEADER = ["Ref", "Indicator", "Previous", "Actual", "Target", "Status", "Variance",
@@ -220,3 +227,42 @@ def test_folder_pack_lists_the_books_it_could_not_read(tmp_path, capsys):
     assert len(listed) == 1 and listed[0].startswith("4 Resources.xlsx: ")
     assert [t for lvl, t in found if lvl == 2][2:5] == [
         "1 Adults and Health", "2 Children's Services", "3 Place"]
+
+
+def test_books_of_one_name_in_two_subfolders_are_two_directorates(tmp_path):
+    """A folder run reads subfolders too: north/Q2.xlsx and south/Q2.xlsx are two parts, each
+    named by its place in the folder."""
+    root = tmp_path / "books"
+    for area in ("north", "south"):
+        (root / area).mkdir(parents=True)
+        write_book(root / area / "Q2.xlsx", BOOKS["3 Place.xlsx"])
+    out = tmp_path / "pack.docx"
+    assert main(["report", str(root), "-o", str(out)]) == 0  # its one off target is explained
+    document = docx.Document(str(out))
+    parts = [text for level, text in headings(document) if level == 2][2:-1]
+    assert parts == ["north/Q2", "south/Q2"]
+    summary = document.tables[1]
+    assert [row.cells[0].text for row in summary.rows[1:]] == ["north/Q2", "south/Q2",
+                                                               "All indicators"]  # fmt: skip
+
+
+def test_the_summary_chart_of_forty_directorates_fits_on_the_page(tmp_path):
+    """A corporate pack rolls up 40 directorate books: its chart must not run off the A4 page
+    (split over several pictures, each one page high at most, every directorate in one)."""
+    root = tmp_path / "books"
+    root.mkdir()
+    small = {"KPIs": {None: BOOKS["3 Place.xlsx"]["Housing"][None]}}
+    names = [f"{n:02d} Directorate {n}" for n in range(1, 41)]
+    for name in names:
+        write_book(root / f"{name}.xlsx", small)
+    out = tmp_path / "pack.docx"
+    assert main(["report", str(root), "-o", str(out)]) == 0
+    document = docx.Document(str(out))
+    page = document.sections[0]
+    usable = page.page_height - page.top_margin - page.bottom_margin
+    corporate = [shape for shape in document.inline_shapes
+                 if "for each directorate" in shape._inline.docPr.get("descr")]
+    assert len(corporate) > 1
+    assert all(shape.height <= usable * 0.9 for shape in corporate)
+    described = " ".join(shape._inline.docPr.get("descr") for shape in corporate)
+    assert all(f"{name}: " in described for name in names)

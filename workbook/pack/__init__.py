@@ -9,6 +9,7 @@ product never pays for them.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from kpi_rules.errors import KpiError
@@ -16,10 +17,18 @@ from workbook.pack.content import Pack, UnreadBook, build_pack
 from workbook.xlsx.atomic import write_temporary
 
 FORMATS = (".docx", ".html", ".pdf")
+# What each format imports: the `report` extra of pyproject.toml (a PDF is a converted .docx).
+LIBRARIES = {".docx": ("matplotlib", "docx"), ".pdf": ("matplotlib", "docx"),
+             ".html": ("matplotlib", "jinja2")}  # fmt: skip
+DISTRIBUTIONS = {"matplotlib": "matplotlib", "docx": "python-docx", "jinja2": "jinja2"}
 
 
 class PackTargetError(KpiError):
     """The pack cannot be written where asked; one line naming the target."""
+
+
+class MissingLibrary(KpiError):
+    """A library of the `report` extra is not installed; one line saying what to install."""
 
 
 def check_target(target: Path) -> str:
@@ -34,12 +43,25 @@ def check_target(target: Path) -> str:
         raise PackTargetError(f"{target}: the pack must be a .docx, .html or .pdf file")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise PackTargetError(f"{target}: the folder {folder} does not exist")
+        raise PackTargetError(f"{target}: its folder does not exist")
+    _require(LIBRARIES[suffix])
     if suffix == ".pdf":
         from workbook.pack.to_pdf import soffice_path
 
         soffice_path()
     return suffix
+
+
+def _require(modules: tuple[str, ...]) -> None:
+    """The report extra's libraries for one format, imported now (before any book is read) so a
+    missing one is one line saying what to install."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise MissingLibrary(
+                f"the committee pack needs {DISTRIBUTIONS[module]}, which is not installed: "
+                'pip install "kpi-addin[report]"') from None
 
 
 def render(pack: Pack, suffix: str) -> bytes:
@@ -63,5 +85,5 @@ def write_pack(pack: Pack, target: Path) -> None:
     write_temporary(target, lambda handle: handle.write(data)).commit()
 
 
-__all__ = ["FORMATS", "Pack", "PackTargetError", "UnreadBook", "build_pack", "check_target",
+__all__ = ["FORMATS", "MissingLibrary", "Pack", "PackTargetError", "UnreadBook", "build_pack", "check_target",
            "render", "write_pack"]

@@ -13,10 +13,16 @@ from workbook.pack.content import KeyEntry, SummaryRow
 
 HATCHES = {"on": "", "within": "//", "off": "xx", "none": ".."}
 DPI = 150
+# Bars in one picture of the .docx: 0.9 + 0.3 * 16 inches tall, which leaves room for a heading
+# on an A4 landscape page.
+ROWS_PER_PICTURE = 16
 
 
-def summary_chart(rows: list[SummaryRow], key: tuple[KeyEntry, ...]) -> bytes:
-    """PNG bytes of a horizontal stacked bar per row, top to bottom in the rows' order."""
+def summary_chart(rows: list[SummaryRow], key: tuple[KeyEntry, ...],
+                  widest: int | None = None) -> bytes:
+    """PNG bytes of a horizontal stacked bar per row, top to bottom in the rows' order. The axis
+    runs to `widest` indicators (the default: the longest bar), so that the parts of a chart
+    split over several pictures share one scale."""
     from matplotlib.figure import Figure
 
     height = 0.9 + 0.3 * len(rows)
@@ -36,6 +42,7 @@ def summary_chart(rows: list[SummaryRow], key: tuple[KeyEntry, ...]) -> bytes:
                              "edgecolor": "none"})
         left = [a + b for a, b in zip(left, counts)]
     axes.set_yticks(positions, labels=names)
+    axes.set_xlim(0, max(widest or 0, *(row.total for row in rows), 1) * 1.02)
     axes.invert_yaxis()  # first section at the top, as in the table
     axes.set_xlabel("Number of indicators")
     axes.xaxis.get_major_locator().set_params(integer=True)
@@ -45,6 +52,14 @@ def summary_chart(rows: list[SummaryRow], key: tuple[KeyEntry, ...]) -> bytes:
     output = io.BytesIO()
     figure.savefig(output, format="png", metadata={"Software": None})
     return output.getvalue()
+
+
+def chart_parts(rows: list[SummaryRow], size: int = ROWS_PER_PICTURE) -> list[list[SummaryRow]]:
+    """The rows split into pictures of at most `size` bars, as evenly as possible (40
+    directorates: 14, 13 and 13), so that no picture is taller than a page."""
+    count = max(1, -(-len(rows) // size))
+    step = -(-len(rows) // count)
+    return [rows[i:i + step] for i in range(0, len(rows), step)] or [rows]
 
 
 def chart_description(rows: list[SummaryRow], key: tuple[KeyEntry, ...], what: str) -> str:

@@ -24,6 +24,10 @@ STATUS_MEANINGS = {"on": "Meets or beats the target", "within": "Below target, w
 KEY_NOTE = ("Trend compares the actual with the previous figure: ▲ Improving, ▼ Worsening, "
             "► No change. Variance is the actual minus the target in the figures' own units; for "
             "percentages it is in percentage points (pts).")
+LIST_BOOKS_UP_TO = 6  # a folder's pack names its books on the first page when so few
+INDICATOR_HEADERS = ("Ref", "Indicator", "Previous", "Actual", "Target", "Status", "Variance",
+                     "Trend")  # fmt: skip
+FINDING_HEADERS = ("Cell", "Severity", "Finding", "Ref", "Details")
 # Characters XML 1.0 cannot hold (control characters other than tab, newline, carriage return).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -61,6 +65,17 @@ class IndicatorRow:
     @property
     def off_target(self) -> bool:
         return self.status.code == "off"
+
+    @property
+    def note_figures(self) -> str:
+        """The exception note's first line: "Off target. Actual 79% against a target of 90%;
+        previous 86% (worsening). Sheet Corporate KPIs, row 8." """
+        figures = f"Actual {self.actual or 'blank'} against a target of {self.target or 'blank'}"
+        if self.previous:
+            figures += f"; previous {self.previous}"
+        if self.trend_word:
+            figures += f" ({self.trend_word.lower()})"
+        return f"{self.status.label}. {figures}. Sheet {self.sheet}, row {self.row}."
 
     @property
     def name(self) -> str:
@@ -143,6 +158,19 @@ class Pack:
         return [SummaryRow(book.title, dict(book.counts.statuses)) for book in self.books]
 
     @property
+    def made_from(self) -> str:
+        """'Made on 2 December 2026 from q2.xlsx. Rules: kpi.toml.', or for a folder '... from
+        3 workbooks (a.xlsx, b.xlsx, c.xlsx).' (the names left out past LIST_BOOKS_UP_TO: each
+        book's part is headed by its name anyway)."""
+        made_on = f"Made on {self.made_on.day} {self.made_on:%B %Y}"
+        if not self.from_folder:
+            book = self.books[0]
+            return f"{made_on} from {book.file_name}. Rules: {book.rules_source}."
+        names = ", ".join(book.file_name for book in self.books)
+        listed = f" ({names})" if len(self.books) <= LIST_BOOKS_UP_TO else ""
+        return f"{made_on} from {len(self.books)} workbooks{listed}."
+
+    @property
     def own_keys(self) -> bool:
         """True when some book's labels or colours differ from the pack's key."""
         return any(book.key != self.key for book in self.books)
@@ -167,9 +195,16 @@ def _summary_name(book: BookPart, section: Section) -> str:
 
 
 def build_pack(title: str, checks: list[BookCheck], unread: list[UnreadBook],
-               from_folder: bool, made_on: datetime.date | None = None) -> Pack:
-    """The pack's content from checked books (in the order given) and the books not read."""
-    books = tuple(book_part(check, from_folder) for check in checks)
+               from_folder: bool, made_on: datetime.date | None = None,
+               names: list[str] | None = None) -> Pack:
+    """The pack's content from checked books (in the order given) and the books not read.
+    From a folder each book's part is titled by `names` (its path in the folder without the
+    suffix: "north/Q2"), else by its file name without the suffix."""
+    if not from_folder:
+        titles = [check.book for check in checks]
+    else:
+        titles = names or [check.book.rsplit(".", 1)[0] for check in checks]
+    books = tuple(book_part(check, name) for check, name in zip(checks, titles, strict=True))
     keys = {book.key for book in books}
     key = books[0].key if len(keys) == 1 else status_key(default_rules())
     return Pack(clean_text(title), made_on or datetime.date.today(), books, tuple(unread), key,
@@ -181,13 +216,12 @@ def status_key(rules: Rules) -> tuple[KeyEntry, ...]:
                           readable_text_colour(rules.colour(code))) for code in STATUS_CODES)
 
 
-def book_part(check: BookCheck, from_folder: bool) -> BookPart:
+def book_part(check: BookCheck, title: str) -> BookPart:
     key = status_key(check.rules)
     by_code = {entry.code: entry for entry in key}
-    stem = check.book.rsplit(".", 1)[0]
     return BookPart(
         file_name=clean_text(check.book),
-        title=clean_text(stem) if from_folder else clean_text(check.book),
+        title=clean_text(title),
         rules_source=clean_text(check.rules.source),
         key=key,
         sections=tuple(_sections(check, by_code)),

@@ -12,6 +12,8 @@ import jinja2
 
 from workbook.pack.chart import chart_description, summary_chart
 from workbook.pack.content import (
+    FINDING_HEADERS,
+    INDICATOR_HEADERS,
     KEY_NOTE,
     NO_COMMENTARY,
     STATUS_MEANINGS,
@@ -23,7 +25,6 @@ from workbook.pack.content import (
     finding_place,
     summary_totals,
 )
-from workbook.pack.to_docx import FINDING_HEADERS, INDICATOR_HEADERS
 
 LANGUAGE = "en-GB"
 
@@ -37,7 +38,7 @@ class Summary:
     rows: list[SummaryRow]
     totals: SummaryRow
     key: tuple[KeyEntry, ...]
-    chart_uri: str
+    chart_uri: str  # "": no chart
     chart_text: str
 
 
@@ -53,15 +54,19 @@ def pack_html(pack: Pack) -> bytes:
         pack=pack, language=LANGUAGE, meanings=STATUS_MEANINGS, key_note=KEY_NOTE, no_commentary=NO_COMMENTARY,
         indicator_headers=INDICATOR_HEADERS, finding_headers=FINDING_HEADERS,
         summary=_summary(title, what, pack.summary, pack.key),
-        book_summaries=[_summary("Summary", "section", book_summary(book), book.key)
+        book_summaries=[_summary("Summary", "section", book_summary(book), book.key,
+                                 chart=len(book.sections) > 1)  # one bar: the corporate chart's
                         for book in pack.books] if pack.from_folder else [],
         finding_kind=finding_kind, finding_place=finding_place,
     )
     return page.encode("utf-8")
 
 
-def _summary(title: str, what: str, rows: list[SummaryRow], key) -> Summary:
-    png = summary_chart(rows, key)
-    return Summary(title, what, rows, summary_totals(rows), key,
-                   "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+def _summary(title: str, what: str, rows: list[SummaryRow], key, chart: bool = True) -> Summary:
+    """The summary's table, and its chart as a data URI ("" for none)."""
+    uri = ""
+    if chart:
+        png = summary_chart(rows, key)
+        uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return Summary(title, what, rows, summary_totals(rows), key, uri,
                    chart_description(rows, key, what))
