@@ -206,3 +206,21 @@ def test_pdf_pack_from_a_folder_has_its_pages(books, tmp_path):
     for reference in ("AH 01", "CS 05", "HO 02"):
         assert reference in text
 
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfimages") is None,
+                    reason="needs LibreOffice and poppler-utils "
+                           "(apt-get install libreoffice-writer-nogui poppler-utils)")
+def test_pdf_of_the_sample_has_key_summary_and_chart_on_page_1(tmp_path):
+    """The page README shows: the key, the summary table and its chart together on page 1 (a
+    chart pushed to page 2 alone once left page 1 half empty); the tables start page 2."""
+    target = tmp_path / "pack.pdf"
+    assert main(["report", str(SAMPLE), "-o", str(target)]) == 1
+    images = subprocess.run(["pdfimages", "-list", str(target)], capture_output=True, text=True,
+                            check=True).stdout.splitlines()[2:]  # fmt: skip
+    pictures = [line.split() for line in images if line.split()[2] == "image"]  # not its smask
+    assert [picture[0] for picture in pictures] == ["1"]  # one picture, on page 1
+    pages = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")  # fmt: skip
+    assert "Status key" in pages[0] and "All indicators" in pages[0]
+    assert pages[1].strip().startswith("Corporate KPIs")

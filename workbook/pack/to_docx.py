@@ -41,6 +41,7 @@ FONT = "Arial"  # LibreOffice shows it as Liberation Sans, with the same metrics
 INDICATOR_WIDTHS = (20, 97, 22, 22, 22, 36, 22, 26)  # mm, 267 in all: A4 landscape less margins
 INDICATOR_FIGURES = (2, 3, 4, 6)  # previous, actual, target, variance: right-aligned
 FINDING_WIDTHS = (45, 20, 40, 20, 142)
+CHART_WIDTH_MM = 235  # 10 inches drawn: the sample's summary and its chart fit on page 1
 
 
 def pack_docx(pack: Pack) -> bytes:
@@ -118,9 +119,9 @@ def _chart(document, rows: list[SummaryRow], key: tuple[KeyEntry, ...], what: st
     widest = max(row.total for row in rows)
     for number, part in enumerate(parts, start=1):
         paragraph = document.add_paragraph()
-        paragraph.paragraph_format.space_before = Pt(8)  # else the picture hides the table's edge
+        paragraph.paragraph_format.space_before = Pt(4)  # else the picture hides the table's edge
         png = summary_chart(part, key, widest)
-        picture = paragraph.add_run().add_picture(io.BytesIO(png), width=Mm(250))
+        picture = paragraph.add_run().add_picture(io.BytesIO(png), width=Mm(CHART_WIDTH_MM))
         description = chart_description(part, key, what)
         if len(parts) > 1:
             description = f"Part {number} of {len(parts)}. {description}"
