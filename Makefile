@@ -4,14 +4,14 @@ STAMP := $(VENV)/.installed
 
 LOWEST := .venv-lowest
 
-.PHONY: run test test-lowest bench lint golden sample picture clean
+.PHONY: run test test-lowest bench lint golden sample picture pack-picture clean
 
 $(PY):
 	python3 -m venv $(VENV)
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[server,dev,pandas]"
+	$(PY) -m pip install -q -e ".[server,dev,pandas,report]"
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -24,8 +24,8 @@ test: $(STAMP)
 test-lowest:
 	python3 -m venv $(LOWEST)
 	$(LOWEST)/bin/python -m pip install -q --upgrade pip
-	$(LOWEST)/bin/python -m pip install -q -c constraints-lowest.txt -e ".[server,dev,pandas]"
-	$(LOWEST)/bin/python -m pip list --format=freeze | grep -iE "^(numpy|python.calamine|lxml|xlwings|tqdm|pandas|uvicorn|fastapi|pytest|hypothesis|xlsxwriter|openpyxl|httpx)="
+	$(LOWEST)/bin/python -m pip install -q -c constraints-lowest.txt -e ".[server,dev,pandas,report]"
+	$(LOWEST)/bin/python -m pip list --format=freeze | grep -iE "^(numpy|python.calamine|lxml|xlwings|tqdm|pandas|uvicorn|fastapi|pytest|hypothesis|xlsxwriter|openpyxl|httpx|python.docx|jinja2|matplotlib)="
 	XLWINGS_LICENSE_KEY=noncommercial $(LOWEST)/bin/python -m pytest -q -n 2
 
 # Byte-compile our modules first, as installing a wheel does: an editable install (and
@@ -48,6 +48,9 @@ sample: $(STAMP)
 
 picture: $(STAMP)
 	docs/render_picture.sh
+
+pack-picture: $(STAMP)
+	docs/render_pack_picture.sh
 
 clean:
 	rm -rf $(VENV) $(LOWEST) build *.egg-info

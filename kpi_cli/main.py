@@ -22,6 +22,7 @@ COMMANDS = {
     "validate": ("kpi_cli.validate", "check a workbook (or a folder) and print the findings"),
     "summary": ("kpi_cli.summary", "counts by status per table and section"),
     "refresh": ("kpi_cli.refresh", "write statuses, variances, trends and colours into a copy"),
+    "report": ("kpi_cli.report", "the committee pack (.docx, .html or .pdf) from a book or folder"),
     "init-rules": ("kpi_cli.init_rules", "write a commented kpi.toml to start from"),
     "demo": ("kpi_cli.demo", "refresh the bundled sample workbook into a new file"),
     "serve": ("kpi_cli.serve", "start the Excel add-in backend (xlwings Server)"),

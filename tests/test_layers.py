@@ -20,6 +20,7 @@ LAYERS = [
     ("workbook.xlsx", 5),
     ("workbook.refresh", 6),
     ("workbook.samples", 6),
+    ("workbook.pack", 6),  # the committee pack: reads checks, uses the plan's words, writes atomically
     ("addin", 7),
     ("kpi_cli", 8),
 ]
