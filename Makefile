@@ -15,7 +15,7 @@ $(STAMP): $(PY) pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m kpi_cli.run_demo
+	$(PY) -m kpi_cli.demo
 
 test: $(STAMP)
 	XLWINGS_LICENSE_KEY=noncommercial $(PY) -m pytest -q -n 2
