@@ -28,6 +28,7 @@ INDICATOR_NAMES = {
     "kpis", "performance measures", "key performance indicators", "priority measures",
     "performance indicators", "metric", "metrics",
 }
+ROW_LABEL_NAMES = {"service", "service area", "item", "line item", "area", "cost centre", "heading"}
 COMMENTARY_RE = re.compile(r"\b(?:notes?|comments?|commentary|narrative|remarks|explanation"
                            r"|remedial action|corrective action|actions|analysis)\b")
 STATUS_NAMES = {"rag", "rag rating", "rating", "performance rating", "rag status"}
@@ -91,6 +92,8 @@ def _indicator_score(name: str) -> float:
         return 5
     if re.search(r"\bname\b", name):  # "Short Name", "PI name"
         return 6
+    if name in ROW_LABEL_NAMES:
+        return 2  # a budget line's label: the indicator only when nothing better is there
     return 3 if "description" in name else 0
 
 
@@ -397,9 +400,15 @@ def _looks_like_header(columns: dict[str, int]) -> bool:
 
 
 def _kpi_like(columns: dict[str, int], profile) -> bool:
-    """An actual and a target, or a typed status (its cells status labels) beside one of them."""
+    """An actual and a target, or a typed status (its cells status labels) beside one of them.
+    Targets filled in over an empty actual column are a template (a budget before any spend);
+    a header with nothing under it at all is kept, to be reported as a table with no rows."""
     if "actual" in columns and "target" in columns:
-        return True
+        actual, target = profile.get(columns["actual"]), profile.get(columns["target"])
+        template = (actual is not None and actual.figures + actual.markers == 0
+                    and target is not None and target.figures > 0)  # fmt: skip
+        if not template:
+            return True
     status = columns.get("status")
     typed = status is not None and profile.get(status) is not None and profile[status].typed_statuses
     return typed and ("actual" in columns or "target" in columns)
