@@ -19,7 +19,7 @@ from .findings import (
     find_findings,
     show_value,
 )
-from .matching import name_key, reference_key, split_reference
+from .matching import is_reference_code, name_key, reference_key, split_reference
 from .rules import (
     CommentarySource,
     IndicatorRule,
@@ -70,6 +70,7 @@ __all__ = [
     "favourable",
     "find_findings",
     "has_commentary",
+    "is_reference_code",
     "load_rules",
     "load_rules_file",
     "name_key",

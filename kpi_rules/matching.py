@@ -21,6 +21,13 @@ _BARE = re.compile(
     re.DOTALL,
 )
 _PREFIX_WORDS_THAT_ARE_NOT_CODES = frozenset({"q", "qtr", "no", "top", "over", "under", "age"})
+_CODE_ALONE = re.compile(r"^\s*(?P<ref>[A-Za-z]{2,6}[ _-]?\d{1,5}[a-z]?(?:[/.]\d{1,4}[a-z]?)?)\s*$")
+
+
+def is_reference_code(text) -> bool:
+    """A reference code and nothing else ("KPI 3", "OC01", "LPI0538")."""
+    match = _CODE_ALONE.match(text) if isinstance(text, str) else None
+    return bool(match) and _plausible_code(match.group("ref"))
 
 
 def split_reference(text) -> tuple[str | None, str]:

@@ -198,6 +198,32 @@ SHAPES: dict[str, list[list]] = {
         ["Meter", "Previous reading", "Latest reading", "Units used"],
         ["Gas", 10450, 10620, 170], ["Electricity", 55210, 55890, 680],
     ],
+    # Real, and still no KPI table: targets set for the year, no figure to measure yet.
+    # Rotherham Metropolitan Borough Council, "Council Plan - One Council", performance measures
+    # (https://rotherham.gov.uk/strategies-plans-policies/council-plan-one-council/3).
+    "targets set for the year (Rotherham)": [
+        ["Ref", "Key performance indicators", "Good is", "Target 2022/23"],
+        ["OC01", "Proportion of complaints closed within timescales", "High", "85%"],
+        ["OC03", "Average customer wait time to corporate contact centre", "Low",
+         "4 minutes (Quarterly target)"],
+        ["OC04", "Number of council working days lost to sickness per full time equivalent post",
+         "Low", "10.3 days"],
+        ["OC05", "The proportion of completed annual staff performance development reviews",
+         "High", "95%"],
+    ],
+    # Real, and no KPI table: figures by period with no target beside them. Equality and Human
+    # Rights Commission, "Prompt payment report: April 2019 to March 2020"
+    # (https://equalityhumanrights.com/about-us/transparency-and-corporate-reporting/
+    # prompt-payment-reporting/prompt-payment-report-0).
+    "prompt payment by quarter (EHRC)": [
+        ["Period", "Percentage of invoices paid within 30 days",
+         "Percentage of invoices paid within 5 days", "Date paid v date input: monthly average days"],
+        ["April to June 2019", "100.00%", "92.50%", 3],
+        ["July to September 2019", "100.00%", "94.70%", 2],
+        ["October to December 2019", "99.80%", "92.88%", 2],
+        ["January to March 2020", "100%", "91.40%", 3],
+        ["Average", "99.88%", "92.87%", 3],
+    ],
 }
 
 # A budget-monitoring table: budget (the target), actual, variance. It is a KPI table.
@@ -215,7 +241,7 @@ def ordinary_book(path: Path, name: str) -> Path:
     """One shape on a sheet of its own name (a few with a second, empty sheet)."""
     book = _book(path)
     formats = {"percent": book.add_format({"num_format": "0%"})}
-    sheet = book.add_worksheet(name[:31].title())
+    sheet = book.add_worksheet(name.split(" (")[0][:31].title())
     for row, values in enumerate(SHAPES[name]):
         _write_row(sheet, row, values, formats)
     if name == "calendar":

@@ -1,4 +1,4 @@
-"""No false tables (issue 11, point 4): 37 shapes of ordinary workbook (tests/ordinary_books.py)
+"""No false tables (issue 11, point 4): 39 shapes (two of them real) of ordinary workbook (tests/ordinary_books.py)
 are not read as KPI tables, and refresh writes nothing into them; a budget-monitoring table still
 is one."""
 

@@ -1,4 +1,4 @@
-"""Eight layouts from real published reports (tests/real_layouts.py names each source), read end
+"""Ten layouts from real published reports (tests/real_layouts.py names each source), read end
 to end through `kpi validate --json`.
 
 The expectations are worked out by hand from each report's own figures: the default band (10% of
@@ -119,6 +119,23 @@ EXPECTED = {
          5: (WITHIN, None, "94% against an aim of 95%: 1 short, band 9.5")},
         [("missing_target", 4, "D4")],
     ),
+    "tandridge_book": (
+        "Q1 2024-25", 1,
+        {"reference": "A", "indicator": "B", "actual": "D", "target": "C"},
+        {3: (OFF, None, "bigger: 80% against 95%: 15 short, band 9.5; explained in the notes"),
+         5: (OFF, None, "smaller: 48 households against 30; no explanation given"),
+         7: (WITHIN, None, "smaller: 31 days against 30 days: 1 over, band 3 ('just off')"),
+         8: (WITHIN, None, "smaller: 7.27 days against 7.1 days: 0.17 over, band 0.71")},
+        [("missing_commentary", 5, "D5")],
+    ),
+    "reigate_book": (
+        "KPIs Q3", 1,
+        {"reference": "A", "indicator": "B", "actual": "D", "target": "E", "previous": "C",
+         "commentary": "G", "status": "F"},
+        {2: (OFF, DOWN, "smaller: 18% against 12%: 6 over, band 1.2; 16% in Q2; typed Red"),
+         3: (OFF, None, "bigger: 53.9% against 60%: 6.1 short, band 6; typed Red")},
+        [],
+    ),
 }
 WITHOUT_RULES = {"dover_book", "lancashire_police_book"}
 
@@ -176,6 +193,10 @@ def test_sections_of_the_two_section_layouts(tmp_path, capsys):
     assert {item["row"]: item["section"] for item in winchester["indicators"]} == {
         6: "Benefits", 7: "Benefits", 8: "Benefits", 9: "Benefits", 11: "Taxes", 12: "Taxes"}
     assert [item["reference"] for item in winchester["indicators"]][:2] == ["LPI0538", "LPI0539"]
+    tandridge = validate(real_layouts.tandridge_book(tmp_path / "t.xlsx"), capsys)
+    assert [item["section"] for item in tandridge["indicators"]] == [
+        "Community Services Committee", "Housing Committee", "Strategy and Resources Committee",
+        "Strategy and Resources Committee"]
     maidstone = validate(real_layouts.maidstone_book(tmp_path / "m.xlsx"), capsys)
     sections = {item["section"] for item in maidstone["indicators"]}
     assert sections == {"Housing", "Private Sector Housing"}
@@ -192,3 +213,9 @@ def test_validate_says_why_for_the_choices_real_layouts_need(tmp_path, capsys):
     assert "G 'Last Available Result': text, so not a figure" in out
     main(["validate", str(real_layouts.lewisham_book(tmp_path / "l.xlsx"))])
     assert "(blank: no indicator header)" in capsys.readouterr().out
+
+
+def test_kpi_codes_under_a_kpi_header_are_the_reference(tmp_path, capsys):
+    document = validate(real_layouts.reigate_book(tmp_path / "r.xlsx"), capsys)
+    assert [(item["reference"], item["indicator"]) for item in document["indicators"]] == [
+        ("KPI 3", "Staff turnover"), ("KPI 10", "Recycling")]

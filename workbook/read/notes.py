@@ -18,10 +18,12 @@ def notes_rows(grid: Grid, key_header: str | None, text_header: str | None) -> l
 
     Raises LookupError naming the header that is not in the sheet.
     """
-    header_row, key_column, text_column = _notes_header(grid, key_header, text_header)
+    header_row, key_column, text_column, other_key = _notes_header(grid, key_header, text_header)
     notes = []
     for row in range(header_row + 1, grid.height + 1):
         key, text = grid.cell(row, key_column), grid.cell(row, text_column)
+        if is_blank(key) and other_key:
+            key = grid.cell(row, other_key)  # no reference on this row: its indicator's name
         if not is_blank(key):
             notes.append((key, text))
     return notes
@@ -32,7 +34,7 @@ def looks_like_notes_sheet(name: str) -> bool:
     return any(word in lowered for word in NOTES_SHEET_WORDS)
 
 
-def _notes_header(grid: Grid, key_header, text_header) -> tuple[int, int, int]:
+def _notes_header(grid: Grid, key_header, text_header) -> tuple[int, int, int, int | None]:
     for row in range(1, min(grid.height, 50) + 1):
         texts = {
             column: value
@@ -42,7 +44,9 @@ def _notes_header(grid: Grid, key_header, text_header) -> tuple[int, int, int]:
         key = _find(texts, key_header, KEY_HEADERS)
         text = _find(texts, text_header, TEXT_HEADERS)
         if key and text and key != text:
-            return row, key, text
+            rest = {column: value for column, value in texts.items() if column not in (key, text)}
+            other = None if key_header else _find(rest, None, ("indicator",))
+            return row, key, text, other
     key_text = f'"{key_header}"' if key_header else "a reference or indicator column"
     note_text = f'"{text_header}"' if text_header else "a note/commentary column"
     raise LookupError(f'notes sheet "{grid.sheet}" has no header row with {key_text} and {note_text}')

@@ -14,7 +14,7 @@ from kpi_rules.errors import KpiError
 from workbook.addresses import column_index, column_letter
 from workbook.read.content import figure_rows, profile_columns
 from workbook.read.grid import Grid, TableRange, is_blank
-from workbook.read.headers import HeaderMatch, header_texts, match_header, normalise
+from workbook.read.headers import HeaderMatch, header_texts, match_header, normalise, role_scores
 
 ROLES = (
     "reference", "indicator", "polarity", "actual", "target", "previous", "commentary", "status",
@@ -150,6 +150,8 @@ def _auto_headers(grid: Grid) -> list[tuple[int, HeaderMatch, TableRange | None]
             match = match_header(texts, grid.hidden_columns, profile)
         if match and "indicator" not in match.columns:
             match = _indicator_from_data(grid, row, match, first)
+        if match and "reference" not in match.columns:
+            _codes_under_the_indicator_header(grid, row, match, texts)
         if match:
             found.append((row, match, table))
             if table:
@@ -211,6 +213,26 @@ def _indicator_from_data(grid: Grid, row: int, match: HeaderMatch, first: int,
             match.reasons["indicator"] = "text left of the figures (no indicator header)"
             return match
     return None
+
+
+def _codes_under_the_indicator_header(grid: Grid, row: int, match: HeaderMatch, texts) -> None:
+    """"KPI" over "KPI 3", "KPI 10" beside a "Description": the codes are the reference and the
+    description names the indicator."""
+    from kpi_rules import is_reference_code
+
+    column = match.columns.get("indicator")
+    names = [other for other, text in texts.items()
+             if other not in match.columns.values() and role_scores(text).get("indicator")]  # fmt: skip
+    if column is None or not names:
+        return
+    below = [grid.cell(r, column) for r in range(row + 1, min(row + 30, grid.height) + 1)]
+    below = [value for value in below if isinstance(value, str) and value.strip()]
+    if below and sum(map(is_reference_code, below)) * 2 > len(below):
+        name = max(names, key=lambda other: (role_scores(texts[other])["indicator"], -other))
+        match.columns["reference"], match.columns["indicator"] = column, name
+        match.headers["reference"], match.headers["indicator"] = texts[column], texts[name]
+        match.reasons["reference"] = "reference codes under the indicator header"
+        match.reasons["indicator"] = "names beside the codes"
 
 
 def _drop_upper_of_stacked_headers(found):
