@@ -111,3 +111,22 @@ def test_nothing_that_looks_like_a_kpi_table():
     rows = [["Minutes of the meeting"], ["Present", "Cllr Smith, Cllr Jones"],
             ["Target audience", "Residents"]]  # fmt: skip
     assert find_tables(grid(rows)) == []
+
+
+def test_current_value_is_the_actual_and_latest_notes_the_commentary():
+    """Issue 11's flat table: "Latest notes" was taken for the actual, a text column."""
+    rows = [["PI code", "Description", "Current value (Q1 2014/15)", "Target", "Latest notes"],
+            ["NI 192", "Household waste recycled", "43.1%", "45%", "Garden waste down"],
+            ["NI 191", "Residual waste per household (kg)", 112, 110, "Dry spring"]]  # fmt: skip
+    (layout,) = find_tables(grid(rows))
+    assert letters(layout) == {"reference": "A", "indicator": "B", "actual": "C", "target": "D",
+                               "commentary": "E"}  # fmt: skip
+
+
+def test_a_status_column_of_other_words_is_not_the_typed_status():
+    rows = [["Measure", "Current Target", "Current Performance", "Status"],
+            ["Missed bins per 100,000", 40, 35, "Up to date"],
+            ["Green flag parks", 12, 13, "Overdue"]]  # fmt: skip
+    (layout,) = find_tables(grid(rows))
+    assert "status" not in layout.columns
+    assert layout.skipped[4].startswith("'Status': no status labels")
