@@ -219,3 +219,17 @@ def test_kpi_codes_under_a_kpi_header_are_the_reference(tmp_path, capsys):
     document = validate(real_layouts.reigate_book(tmp_path / "r.xlsx"), capsys)
     assert [(item["reference"], item["indicator"]) for item in document["indicators"]] == [
         ("KPI 3", "Staff turnover"), ("KPI 10", "Recycling")]
+
+
+def test_naming_the_rag_column_in_the_rules_keeps_the_rest_read_by_content(tmp_path, capsys):
+    """Northumberland's RAG is under "Performance": `[columns] status = "Performance"` must pick
+    that column, not "2023/24 Performance" which ends with the same word, and the columns it
+    does not name are still read by content ("Last Available Result" holds months: no figure)."""
+    book = real_layouts.northumberland_book(tmp_path / "n.xlsx")
+    rules = book.with_name("kpi.toml")
+    rules.write_text(rules.read_text() + '\n[columns]\nstatus = "Performance"\n')
+    document = validate(book, capsys)
+    assert document["tables"][0]["columns"] == {
+        "indicator": "B", "actual": "F", "target": "E", "previous": "D", "commentary": "L",
+        "status": "J", "unit": "C"}
+    assert document["findings"] == []  # every typed Green agrees with the figures

@@ -240,13 +240,14 @@ def _in_merge(grid: Grid, row: int, column: int) -> bool:
     return any(m.top <= row <= m.bottom and m.left <= column <= m.right for m in grid.merged)
 
 
-def match_header(texts: dict[int, str], hidden: set[int], profile=None) -> HeaderMatch | None:
+def match_header(texts: dict[int, str], hidden: set[int], profile=None, whole: bool = True,
+                 ) -> HeaderMatch | None:  # fmt: skip
     """Assign roles to the columns of a candidate header row, or None if it is not a header.
 
     `profile` (column -> ColumnProfile of the cells below) lets content decide too: a column of
     text is never the actual or the target, and a period with no figures yet is not the latest.
     With it, a header must also look like a KPI table: an actual and a target (or a typed
-    status beside one of them)."""
+    status beside one of them), unless `whole` is False (the columns the rules did not name)."""
     candidates: dict[str, list[tuple[float, int]]] = {}
     for column, text in texts.items():
         for role, score in role_scores(text).items():
@@ -254,7 +255,10 @@ def match_header(texts: dict[int, str], hidden: set[int], profile=None) -> Heade
             candidates.setdefault(role, []).append((score - penalty, column))
     assigned = _Assignment(candidates, texts, profile)
     columns = assigned.columns
-    if not _looks_like_header(columns) or (profile is not None and not _kpi_like(columns, profile)):
+    if not whole:
+        if not columns:
+            return None
+    elif not _looks_like_header(columns) or (profile is not None and not _kpi_like(columns, profile)):
         return None
     headers = {role: texts[column] for role, column in columns.items()}
     return HeaderMatch(columns, headers, (min(texts), max(texts)), assigned.reasons,

@@ -299,7 +299,9 @@ def _tables_from_rules(grid: Grid, wanted: dict[str, str]) -> list[TableLayout]:
         texts = header_texts(grid, row, 1, grid.width)
         fixed = {role: _column_of(texts, text) for role, text in by_header.items()}
         fixed.update(letters)
-        headers.append((row, _complete(texts, fixed, grid.hidden_columns), _list_object_at(grid, row)))
+        profile = profile_columns(grid, row, [c for c in texts if c not in fixed.values()])
+        match = _complete(texts, fixed, grid.hidden_columns, profile)
+        headers.append((row, match, _list_object_at(grid, row)))
     return _tables(grid, headers, by_content=False)
 
 
@@ -317,11 +319,17 @@ def _is_letter(grid: Grid, text: str) -> bool:
 
 
 def _column_of(texts: dict[int, str], wanted: str) -> int | None:
+    """The column headed exactly so, else the first whose header ends so ("Q2 2024/25 Actual"
+    for "Actual", under a merged group label)."""
     key = normalise(wanted)
+    ending = None
     for column, text in texts.items():
-        if normalise(text) == key or normalise(text).endswith(" " + key):
+        name = normalise(text)
+        if name == key:
             return column
-    return None
+        if ending is None and name.endswith(" " + key):
+            ending = column
+    return ending
 
 
 def _rows_with_headers(grid: Grid, by_header: dict[str, str]) -> list[int]:
@@ -340,10 +348,12 @@ def _rows_with_headers(grid: Grid, by_header: dict[str, str]) -> list[int]:
     return rows
 
 
-def _complete(texts: dict[int, str], fixed: dict[str, int], hidden: set[int]) -> HeaderMatch:
-    """Roles the rules did not name are found by synonyms among the remaining columns."""
+def _complete(texts: dict[int, str], fixed: dict[str, int], hidden: set[int], profile=None,
+              ) -> HeaderMatch:  # fmt: skip
+    """Roles the rules did not name are found by synonyms and content among the other columns
+    (a column of text is no figure there either)."""
     rest = {column: text for column, text in texts.items() if column not in fixed.values()}
-    auto = match_header(rest, hidden) if rest else None
+    auto = match_header(rest, hidden, profile, whole=False) if rest else None
     columns = dict(auto.columns) if auto else {}
     columns = {role: column for role, column in columns.items() if role not in fixed}
     columns.update(fixed)
