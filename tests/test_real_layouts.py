@@ -233,3 +233,20 @@ def test_naming_the_rag_column_in_the_rules_keeps_the_rest_read_by_content(tmp_p
         "indicator": "B", "actual": "F", "target": "E", "previous": "D", "commentary": "L",
         "status": "J", "unit": "C"}
     assert document["findings"] == []  # every typed Green agrees with the figures
+
+
+def test_refresh_writes_every_real_layout_and_keeps_the_rag_letters(layout, capsys):
+    from python_calamine import CalamineWorkbook
+
+    name, path = layout
+    sheet, _, columns, rows, _ = EXPECTED[name]
+    main(["refresh", str(path)])
+    assert "Traceback" not in capsys.readouterr().err
+    written = CalamineWorkbook.from_path(str(path.with_name("report-refreshed.xlsx")))
+    assert written.sheet_names[-2:] == ["KPI Validation", "KPI Summary"]
+    if name == "cheshire_fire_book":
+        cells = written.get_sheet_by_name(sheet).to_python()
+        status = ord(columns["status"]) - ord("A")
+        # the typed G stays G; the Safe and Well row, within, gets A; no figures to assess: N/A
+        assert [cells[row - 1][status] for row in sorted(rows)] == ["N/A", "N/A", "G", "G", "A",
+                                                                     "G"]  # fmt: skip
