@@ -229,3 +229,15 @@ def test_a_percentage_indicators_variance_is_in_percentage_points(tmp_path):
                      "CS 03": (20, "#,##0.###;-#,##0.###;0"), "CS 04": (5, points)}  # fmt: skip
     share = header.index("KPI variance (% of target)") + 1
     assert (cells.cell(2, share).value, cells.cell(2, share).number_format) == (-0.125, "0.0%")
+
+
+def test_a_variance_column_headed_as_earlier_versions_did_is_found_again_and_renamed(tmp_path):
+    refresh(make_book(tmp_path / "q2.xlsx"), "-o", tmp_path / "once.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "once.xlsx")
+    header = [c.value for c in book["Supporting KPIs"][3]]
+    column = header.index("KPI variance (% of target)") + 1
+    book["Supporting KPIs"].cell(3, column).value = "KPI variance %"  # as 0.x wrote it
+    book.save(tmp_path / "old.xlsx")
+    refresh(tmp_path / "old.xlsx", "-o", tmp_path / "again.xlsx")
+    again = [c.value for c in openpyxl.load_workbook(tmp_path / "again.xlsx")["Supporting KPIs"][3]]
+    assert again == header  # the same columns, the new header, nothing added

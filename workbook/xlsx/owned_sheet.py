@@ -112,7 +112,8 @@ def _wrapped_lines(content: SheetContent, values: list) -> int:
     for column in content.wrap_columns:
         value = values[column - 1] if column <= len(values) else None
         if isinstance(value, str) and value:
-            width = max(1, int(content.column_widths.get(column, 8.43)) - 1)
+            # A width counts digits ("0"); text averages narrower, about 1.1 letters a digit
+            width = max(1, int(content.column_widths.get(column, 8.43) * 1.1) - 1)
             lines = max(lines, len(textwrap.wrap(value, width)))
     return lines
 
