@@ -61,20 +61,38 @@ def notes_commentary(table: Columns, notes: list[tuple]) -> np.ndarray:
     if not by_reference and not by_name:
         return commentary
     own = has_commentary_column(commentary)
-    found = []
-    for ref, name in zip(table.column("reference").tolist(), table.column("indicator").tolist()):
-        own_ref = reference_key(ref) if _is_text_or_number(ref) else ""
-        # Layout 2: no reference column, the reference starts the indicator text.
-        leading = split_reference(name)[0] if isinstance(name, str) else None
-        note = (by_reference.get(own_ref) if own_ref else None)
-        if note is None and leading:
-            note = by_reference.get(reference_key(leading))
-        if note is None and name is not None:
-            note = by_name.get(name_key(name))
-        found.append(note)
+    found = [_lookup(ref, name, by_reference, by_name)
+             for ref, name in zip(table.column("reference").tolist(), table.column("indicator").tolist())]
     fill = ~own & np.array([f is not None for f in found], dtype=bool)
     commentary[fill] = np.array(found, dtype=object)[fill]
     return commentary
+
+
+def matching_notes(table: Columns, keys: list) -> list[int | None]:
+    """For each row, the index in `keys` of the first note that belongs to it (matched as
+    notes_commentary matches, whether or not the note says anything yet), else None."""
+    by_reference: dict[str, int] = {}
+    by_name: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        by_reference.setdefault(reference_key(key), index)
+        by_name.setdefault(name_key(key), index)
+    by_reference.pop("", None)
+    by_name.pop("", None)
+    return [_lookup(ref, name, by_reference, by_name)
+            for ref, name in zip(table.column("reference").tolist(), table.column("indicator").tolist())]
+
+
+def _lookup(ref, name, by_reference: dict, by_name: dict):
+    """The note for one row: by its reference, the reference leading its name, then its name."""
+    own_ref = reference_key(ref) if _is_text_or_number(ref) else ""
+    # Layout 2: no reference column, the reference starts the indicator text.
+    leading = split_reference(name)[0] if isinstance(name, str) else None
+    note = by_reference.get(own_ref) if own_ref else None
+    if note is None and leading:
+        note = by_reference.get(reference_key(leading))
+    if note is None and name is not None:
+        note = by_name.get(name_key(name))
+    return note
 
 
 def _is_text_or_number(value) -> bool:

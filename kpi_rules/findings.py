@@ -115,6 +115,28 @@ class Counts:
         return sum(self.severities.values())
 
 
+# What each finding is called where people read it (the codes stay in the JSON), and what to do.
+PROBLEM_TITLES = {
+    Code.MISSING_COMMENTARY: "Commentary missing",
+    Code.STATUS_MISMATCH: "Typed status disagrees",
+    Code.MISSING_ACTUAL: "Actual missing",
+    Code.MISSING_TARGET: "No target",
+    Code.UNKNOWN_POLARITY: "Polarity unknown",
+    Code.UNIT_MISMATCH: "Units differ",
+    Code.DUPLICATE_REFERENCE: "Reference repeated",
+    Code.SUPPRESSED_VALUE: "Suppressed figure",
+}
+ADVICE = {
+    Code.MISSING_COMMENTARY: "Say why it is off target and what is being done about it.",
+    Code.STATUS_MISMATCH: "Check the figures; a refresh writes the status they give.",
+    Code.MISSING_ACTUAL: "Enter the actual as a number, or say in the commentary when it is due.",
+    Code.MISSING_TARGET: "Nothing, if it is reported as data only; else enter the target.",
+    Code.UNKNOWN_POLARITY: "Say whether bigger or smaller is better, in the row or in the rules.",
+    Code.UNIT_MISMATCH: "Write the actual and the target in the same units.",
+    Code.DUPLICATE_REFERENCE: "Give each indicator its own reference, or remove the repeated row.",
+    Code.SUPPRESSED_VALUE: "Nothing: a suppressed small number is not assessed.",
+}
+
 STATUS_WORDS = {"on": "On target", "within": "Within tolerance", "off": "Off target",
                 "none": "Not assessed"}  # fmt: skip
 # Where each finding points: the first role in the list that the table has a column for.

@@ -437,3 +437,16 @@ def _indicator_table(header: list[Any], rows: list[list[Any]], source: str, head
         settings = {n: v for n, v in zip(names, cells[1:]) if v not in (None, "")}
         table[str(_cell_text(cells[0])).strip()] = settings
     return table
+
+
+def readable_text_colour(background: str) -> str:
+    """Black or white text, whichever has the higher contrast on `background` (WCAG 2 formula)."""
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(background[i:i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    on_black = (luminance + 0.05) / 0.05
+    on_white = 1.05 / (luminance + 0.05)
+    return "#000000" if on_black >= on_white else "#FFFFFF"

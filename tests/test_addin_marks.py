@@ -9,7 +9,8 @@ import xlwings as xw
 from addin import book_actions
 from tests.action_replay import replay_file
 from tests.addin_support import KPI_SHEET, book_json, grids_from_xlsx, make_kpi_workbook
-from workbook.plan.validation import MARK_FILL
+from workbook.addresses import split_location
+from workbook.plan.validation import HEADER_ROW, MARK_FILL
 
 MISSING = "G7"  # ICT 01: 60% against 80% and no commentary
 
@@ -25,10 +26,16 @@ def fill(path, cell):
     return found.fgColor.rgb[-6:] if found.fill_type == "solid" else None
 
 
-def marked_cells(path):
+def marked_places(path):
+    """(sheet, cell) of each finding the validation sheet records as marked."""
     rows = list(openpyxl.load_workbook(path)["KPI Validation"].iter_rows(values_only=True))
-    at = rows[0].index("Marked"), rows[0].index("Cell")
-    return {row[at[1]] for row in rows[1:] if row[at[0]] == "yes"}
+    header = rows[HEADER_ROW - 1]
+    at = header.index("Marked"), header.index("Cell")
+    return {split_location(row[at[1]]) for row in rows[HEADER_ROW:] if row[at[0]] == "yes"}
+
+
+def marked_cells(path):
+    return {cell for _, cell in marked_places(path)}
 
 
 def test_missing_commentary_is_marked_then_cleared_when_written(tmp_path):
@@ -102,6 +109,4 @@ def test_many_scattered_marks_go_as_one_colour_matrix_and_keep_other_fills(tmp_p
 
 
 def marked_cells_on(path, sheet):
-    rows = list(openpyxl.load_workbook(path)["KPI Validation"].iter_rows(values_only=True))
-    at = rows[0].index("Marked"), rows[0].index("Cell"), rows[0].index("Sheet")
-    return {row[at[1]] for row in rows[1:] if row[at[0]] == "yes" and row[at[2]] == sheet}
+    return {cell for on, cell in marked_places(path) if on == sheet}

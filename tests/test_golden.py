@@ -33,7 +33,9 @@ NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 PARTS = ("kpi-validation.xml", "kpi-summary.xml", "kpi-summary.rels.xml", "drawing.xml",
-         "drawing.rels.xml", "chart.xml", "conditional-formats.xml", "styles-delta.xml")
+         "drawing.rels.xml", "chart.xml", "conditional-formats.xml", "styles-delta.xml",
+         "defined-names.xml", "table-sheet-printing.xml")
+RUN_ON = "1760000000"  # SOURCE_DATE_EPOCH: the validation sheet's "Run on" (9 October 2025)
 
 
 def small_book(path: Path) -> Path:
@@ -73,7 +75,9 @@ def written(request, tmp_path_factory) -> tuple[str, dict[str, bytes]]:
     folder = tmp_path_factory.mktemp(request.param)
     source = Path(FIXTURES[request.param](folder))
     target = folder / f"refreshed{source.suffix}"
-    refresh_book(source, target)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", RUN_ON)
+        refresh_book(source, target)
     return request.param, written_parts(source, target)
 
 
@@ -91,7 +95,29 @@ def written_parts(source: Path, target: Path) -> dict[str, bytes]:
             "kpi-summary.rels.xml": new[summary_rels], "drawing.xml": new[drawing],
             "drawing.rels.xml": new[_rels_part(drawing)], "chart.xml": new[chart],
             "conditional-formats.xml": _new_conditional_formats(old, new, sheets),
-            "styles-delta.xml": _styles_delta(old["xl/styles.xml"], new["xl/styles.xml"])}
+            "styles-delta.xml": _styles_delta(old["xl/styles.xml"], new["xl/styles.xml"]),
+            "defined-names.xml": _defined_names(new["xl/workbook.xml"]),
+            "table-sheet-printing.xml": _printing(old, new, sheets)}
+
+
+def _defined_names(workbook: bytes) -> bytes:
+    names = etree.fromstring(workbook).find(f"{{{NS_MAIN}}}definedNames")
+    return etree.tostring(names if names is not None else etree.Element(f"{{{NS_MAIN}}}definedNames"))
+
+
+PRINTING = ("sheetPr", "printOptions", "pageMargins", "pageSetup", "headerFooter")
+
+
+def _printing(old: dict[str, bytes], new: dict[str, bytes], sheets: dict[str, str]) -> bytes:
+    """The print settings of each sheet the source had (KPI tables and the rest), by sheet."""
+    root = etree.Element(f"{{{NS_MAIN}}}printing", nsmap={None: NS_MAIN})
+    for name, part in sheets.items():
+        if part in old:
+            sheet = etree.SubElement(root, f"{{{NS_MAIN}}}sheet", name=name)
+            found = etree.fromstring(new[part])
+            sheet.extend(copy.deepcopy(e) for tag in PRINTING
+                         for e in found.iter(f"{{{NS_MAIN}}}{tag}"))
+    return etree.tostring(root)
 
 
 def _rels_part(part: str) -> str:

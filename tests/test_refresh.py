@@ -12,6 +12,7 @@ import pytest
 import xlsxwriter
 
 from kpi_cli.main import main
+from workbook.plan.validation import HEADER_ROW
 
 HEADER = ["Reference", "Performance Indicator", "Polarity", "Q1 Outturn", "Quarterly Target", "Q2",
           "Commentary"]  # fmt: skip
@@ -54,7 +55,7 @@ def test_results_go_into_headed_columns_right_of_the_table(tmp_path):
     source = make_book(tmp_path / "q2.xlsx")
     assert refresh(source) == 1  # off target without commentary is an error finding
     rows = sheet_rows(tmp_path / "q2-refreshed.xlsx")
-    assert rows[2][7:11] == ("KPI status", "KPI variance", "KPI variance %", "KPI trend")
+    assert rows[2][7:11] == ("KPI status", "KPI variance", "KPI variance (% of target)", "KPI trend")
     by_ref = {r[0]: r for r in rows[3:8]}
     assert by_ref["HR 01"][7:11] == ("Off target", 0.3, 0.15, "▼ Worsening")
     assert by_ref["HR 02"][7] == "Within tolerance"
@@ -76,7 +77,7 @@ def test_an_occupied_column_is_skipped_not_overwritten(tmp_path):
     refresh(source)
     rows = sheet_rows(tmp_path / "q2-refreshed.xlsx")
     assert rows[3][7] == "=D4*2"
-    assert rows[2][8:12] == ("KPI status", "KPI variance", "KPI variance %", "KPI trend")
+    assert rows[2][8:12] == ("KPI status", "KPI variance", "KPI variance (% of target)", "KPI trend")
 
 
 def test_second_refresh_writes_the_same_cells_and_adds_nothing(tmp_path):
@@ -86,7 +87,9 @@ def test_second_refresh_writes_the_same_cells_and_adds_nothing(tmp_path):
     once, twice = (openpyxl.load_workbook(tmp_path / n) for n in ("once.xlsx", "twice.xlsx"))
     assert once.sheetnames == twice.sheetnames == ["Supporting KPIs", "KPI Validation", "KPI Summary"]
     for name in once.sheetnames:
-        assert list(once[name].values) == list(twice[name].values), name
+        # The validation sheet's heading names the file and the time of each run
+        skip = HEADER_ROW - 1 if name == "KPI Validation" else 0
+        assert list(once[name].values)[skip:] == list(twice[name].values)[skip:], name
     assert once["Supporting KPIs"].max_column == twice["Supporting KPIs"].max_column
     rules_once = [r.formula for cf in once["Supporting KPIs"].conditional_formatting for r in cf.rules]
     rules_twice = [r.formula for cf in twice["Supporting KPIs"].conditional_formatting for r in cf.rules]
@@ -106,7 +109,7 @@ def test_typed_status_is_replaced_and_each_change_reported(tmp_path, capsys):
     rows = sheet_rows(tmp_path / "q2-refreshed.xlsx")
     assert [r[7] for r in rows[3:8]] == ["Off target", "Within tolerance", "On target",
                                          "Not assessed", "Off target"]  # fmt: skip
-    assert rows[2][8:11] == ("KPI variance", "KPI variance %", "KPI trend")  # no second status
+    assert rows[2][8:11] == ("KPI variance", "KPI variance (% of target)", "KPI trend")  # no second status
 
 
 def test_status_colours_are_conditional_formats_keyed_on_labels(tmp_path):
@@ -125,18 +128,21 @@ def test_status_colours_are_conditional_formats_keyed_on_labels(tmp_path):
 def test_validation_sheet_links_each_finding_to_its_cell(tmp_path):
     refresh(make_book(tmp_path / "q2.xlsx"))
     sheet = openpyxl.load_workbook(tmp_path / "q2-refreshed.xlsx")["KPI Validation"]
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert rows[0][:5] == ("error", "Supporting KPIs", "G4", "HR 01", "missing_commentary")
-    assert sheet["C2"].hyperlink.location == "'Supporting KPIs'!G4"
-    assert {r[4] for r in rows} >= {"missing_commentary", "missing_actual"}
+    rows = list(sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True))
+    assert rows[0][:3] == ("Error", "'Supporting KPIs'!G4", "HR 01")
+    assert rows[0][4] == "Commentary missing"
+    assert sheet[f"B{HEADER_ROW + 1}"].hyperlink.location == "'Supporting KPIs'!G4"
+    assert {r[4] for r in rows} >= {"Commentary missing", "Actual missing"}
+    assert sheet["A3"].value == "Source file" and sheet["B3"].value == "q2.xlsx"
 
 
 def test_summary_sheet_counts_and_chart(tmp_path):
     refresh(make_book(tmp_path / "q2.xlsx"))
     path = tmp_path / "q2-refreshed.xlsx"
     rows = sheet_rows(path, "KPI Summary")
-    assert rows[0][3:] == ("On target", "Within tolerance", "Off target", "Not assessed", "Total")
-    assert rows[-1] == ("All indicators", None, None, 1, 1, 2, 1, 5)
+    assert rows[2] == ("Group", "On target", "Within tolerance", "Off target", "Not assessed",
+                       "Total", "% on target")
+    assert rows[-1] == ("All indicators", 1, 1, 2, 1, 5, 0.2)
     assert any(name.startswith("xl/charts/chart") for name in zipfile.ZipFile(path).namelist())
 
 
@@ -196,8 +202,9 @@ def test_one_book_starts_fast_without_pandas(tmp_path, command):
     assert result.stdout.split(None, 1) == ["1", "[]\n"], result.stderr
 
 
-def test_a_percentage_indicators_variance_is_shown_as_a_percentage(tmp_path):
-    """A variance is in the figures' own units: 70% against 80% is -10.0%, 120 against 100 is 20."""
+def test_a_percentage_indicators_variance_is_in_percentage_points(tmp_path):
+    """A variance is in the figures' own units: 70% against 80% is -10.0 pp, 120 against 100 is
+    20; the variance as a share of the target has its own column, headed so."""
     path = tmp_path / "mixed.xlsx"
     book = xlsxwriter.Workbook(str(path))
     sheet, percent = book.add_worksheet("KPIs"), book.add_format({"num_format": "0%"})
@@ -217,5 +224,20 @@ def test_a_percentage_indicators_variance_is_shown_as_a_percentage(tmp_path):
     shown = {cells.cell(row, 1).value: (cells.cell(row, column).value,
                                         cells.cell(row, column).number_format)
              for row in range(2, 6)}  # fmt: skip
-    assert shown == {"CS 01": (-0.1, "0.0%"), "CS 02": (-0.05, "0.0%"),
-                     "CS 03": (20, "#,##0.###;-#,##0.###;0"), "CS 04": (0.05, "0.0%")}  # fmt: skip
+    points = '+0.0" pp";-0.0" pp";0.0" pp"'
+    assert shown == {"CS 01": (-10, points), "CS 02": (-5, points),
+                     "CS 03": (20, "#,##0.###;-#,##0.###;0"), "CS 04": (5, points)}  # fmt: skip
+    share = header.index("KPI variance (% of target)") + 1
+    assert (cells.cell(2, share).value, cells.cell(2, share).number_format) == (-0.125, "0.0%")
+
+
+def test_a_variance_column_headed_as_earlier_versions_did_is_found_again_and_renamed(tmp_path):
+    refresh(make_book(tmp_path / "q2.xlsx"), "-o", tmp_path / "once.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "once.xlsx")
+    header = [c.value for c in book["Supporting KPIs"][3]]
+    column = header.index("KPI variance (% of target)") + 1
+    book["Supporting KPIs"].cell(3, column).value = "KPI variance %"  # as 0.x wrote it
+    book.save(tmp_path / "old.xlsx")
+    refresh(tmp_path / "old.xlsx", "-o", tmp_path / "again.xlsx")
+    again = [c.value for c in openpyxl.load_workbook(tmp_path / "again.xlsx")["Supporting KPIs"][3]]
+    assert again == header  # the same columns, the new header, nothing added

@@ -36,6 +36,16 @@ def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
+def split_location(location: str) -> tuple[str, str] | None:
+    """"'Exception Notes'!B5" -> ("Exception Notes", "B5"); None when it names no sheet."""
+    sheet, bang, cell = str(location).rpartition("!")
+    if not bang or not sheet:
+        return None
+    if sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 1:
+        sheet = sheet[1:-1].replace("''", "'")
+    return sheet, cell
+
+
 def sheet_key(name: str) -> str:
     """Excel's sheet names are case-insensitive: "kpi summary" is the "KPI Summary" sheet."""
     return str(name).casefold()

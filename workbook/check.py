@@ -26,7 +26,7 @@ from kpi_rules.table import evaluate_columns
 from workbook.addresses import PRODUCT_SHEETS, sheet_key, sheet_named
 from workbook.read.grid import Grid, read_grids
 from workbook.read.indicators import table_columns
-from workbook.read.notes import looks_like_notes_sheet, notes_rows
+from workbook.read.notes import NotesSheet, looks_like_notes_sheet, read_notes
 from workbook.read.rules_source import find_rules, rules_sheet
 from workbook.read.tables import (
     LayoutError,
@@ -61,6 +61,7 @@ class BookCheck:
     indicators: Columns
     findings: list[Finding]
     notes_sheet: str | None = None
+    notes: NotesSheet | None = None  # where the notes sheet's columns and rows are
 
     @cached_property
     def counts(self) -> Counts:
@@ -130,13 +131,13 @@ def check_grids(grids: dict[str, Grid], rules: Rules, book_name: str) -> BookChe
     tables = [layout for layouts in layouts_by_sheet.values() for layout in layouts if layout.sections]
     if not tables:
         raise LayoutError(_no_table_reason(layouts_by_sheet, candidates))
-    notes_sheet, notes = _notes(grids, rules, {layout.sheet for layout in tables})
+    notes = _notes(grids, rules, {layout.sheet for layout in tables})
     evaluated, findings = [], []
     for index, layout in enumerate(tables):
         table = table_columns(grids[layout.sheet], layout)
         table["table"] = np.full(table.height, index, dtype=np.int64)
         if notes is not None:
-            table["commentary"] = notes_commentary(table, notes)
+            table["commentary"] = notes_commentary(table, notes.pairs)
         result = evaluate_columns(table, rules)
         evaluated.append(result)
         findings += table_findings(result, rules, layout.column_letters)
@@ -146,7 +147,8 @@ def check_grids(grids: dict[str, Grid], rules: Rules, book_name: str) -> BookChe
         tables=tables,
         indicators=Columns.concat(evaluated),
         findings=findings,
-        notes_sheet=notes_sheet,
+        notes_sheet=notes.sheet if notes else None,
+        notes=notes,
     )
 
 
@@ -182,25 +184,25 @@ def _no_table_reason(layouts_by_sheet: dict[str, list[TableLayout]], candidates)
             f"in sheets {names}")  # fmt: skip
 
 
-def _notes(grids: dict[str, Grid], rules: Rules, table_sheets: set[str]):
-    """(sheet name, notes rows) from the rules' [commentary], else a sheet named like notes."""
+def _notes(grids: dict[str, Grid], rules: Rules, table_sheets: set[str]) -> NotesSheet | None:
+    """The notes sheet the rules' [commentary] names, else a sheet named like notes."""
     source = rules.commentary
     if source is not None:
         grid = sheet_named(grids, source.sheet)
         if grid is None:
             raise LayoutError(f'rules [commentary] sheet = "{source.sheet}": {_no_such_sheet(grids)}')
         try:
-            return grid.sheet, notes_rows(grid, source.key, source.text)
+            return read_notes(grid, source.key, source.text)
         except LookupError as exc:
             raise LayoutError(f"rules [commentary]: {exc}") from None
     for name, grid in grids.items():
         if name in table_sheets or sheet_key(name) in PRODUCT_SHEETS or not looks_like_notes_sheet(name):
             continue
         try:
-            return name, notes_rows(grid, None, None)
+            return read_notes(grid, None, None)
         except LookupError:
             continue
-    return None, None
+    return None
 
 
 

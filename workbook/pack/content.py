@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from kpi_rules import Counts, Finding, Rules, default_rules, has_commentary, show_value
 from kpi_rules.columns import is_missing
+from kpi_rules.rules import readable_text_colour
 from workbook.check import STATUS_CODES, BookCheck
 from workbook.plan.results import TREND_TEXT
 
@@ -323,19 +324,6 @@ def shown_variance(variance: float, percent: bool) -> str:
         return "0 pts" if percent else "0"
     sign = "+" if variance > 0 else "-"
     return sign + show_value(size, False) + (" pts" if percent else "")
-
-
-def readable_text_colour(background: str) -> str:
-    """Black or white text, whichever has the higher contrast on `background` (WCAG 2 formula)."""
-    def channel(hex_pair: str) -> float:
-        c = int(hex_pair, 16) / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    red, green, blue = (channel(background[i:i + 2]) for i in (1, 3, 5))
-    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
-    on_black = (luminance + 0.05) / 0.05
-    on_white = 1.05 / (luminance + 0.05)
-    return "#000000" if on_black >= on_white else "#FFFFFF"
 
 
 def finding_kind(finding: Finding) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kpi_rules import Rules
 from workbook.check import BookCheck, check_grids
 from workbook.plan.blocks import WorkbookPlan
-from workbook.plan.results import plan_table
+from workbook.plan.results import plan_table, print_titles
 from workbook.plan.summary import summary_sheet
 from workbook.plan.validation import cell_marks, marked_findings, previous_marks, validation_sheet
 from workbook.read.grid import Grid
@@ -34,12 +34,13 @@ def plan_from_check(check: BookCheck, grids: dict[str, Grid],
     if "results" in parts:
         for index, layout in enumerate(check.tables):
             plan_table(plan, layout, check.table_indicators(index), grids[layout.sheet], check.rules)
+        plan.print_titles = print_titles(check.tables)
     if "validation" in parts:
         marked = marked_findings(check) if mark_cells else set()
-        plan.sheets.append(validation_sheet(check, marked))
+        plan.sheets.append(validation_sheet(check, marked, plan.status_changes))
         if mark_cells:
             plan.marks = cell_marks(check, marked, previous_marks(grids))
     if "summary" in parts:
-        plan.sheets.append(summary_sheet(check))
+        plan.sheets.append(summary_sheet(check, grids))
     return plan
 

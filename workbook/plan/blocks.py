@@ -88,21 +88,33 @@ class Hyperlink:
 
 @dataclass
 class ChartSpec:
-    """A clustered bar chart over a block of the sheet it lives on."""
+    """A bar chart over a block of the sheet it lives on: one bar per category, the series
+    stacked to 100% (`stacked`) or side by side; placed from its anchor cell, `columns` wide and
+    `rows` high."""
 
     title: str
     categories: tuple[int, int, int, int]  # top, left, bottom, right (1-based, inclusive)
     series: list[tuple[str, tuple[int, int, int, int], str]]  # (name, range, fill colour)
     anchor_row: int = 2
     anchor_column: int = 8
+    columns: int = 8
+    rows: int = 16
+    stacked: bool = False
 
 
 @dataclass
 class SheetContent:
-    """A whole sheet the product owns ("KPI Validation", "KPI Summary"): replaced on refresh."""
+    """A whole sheet the product owns ("KPI Validation", "KPI Summary"): replaced on refresh.
+
+    Rows above `header_row` are a heading block (its first row the title); the table's header
+    row is bold, stays in view when scrolling and is printed at the top of every page."""
 
     name: str
-    rows: list[list[Value]]  # rows[0] is the header row, written at row 1
+    rows: list[list[Value]]  # written from row 1
+    header_row: int = 1
+    auto_filter: bool = False  # a filter on the table (header row to the last row)
+    column_formats: dict[int, str] = field(default_factory=dict)  # number format by column
+    wrap_columns: frozenset[int] = frozenset()  # long text wrapped at the column's width
     column_widths: dict[int, float] = field(default_factory=dict)
     hyperlinks: list[Hyperlink] = field(default_factory=list)
     fills: list[ColourRun] = field(default_factory=list)
@@ -130,6 +142,15 @@ class CellMark:
     fill: str | None
 
 
+@dataclass(frozen=True)
+class PrintTitles:
+    """Rows and columns printed on every page of a KPI table's sheet (when it has none)."""
+
+    sheet: str
+    rows: tuple[int, int]  # top, bottom
+    columns: tuple[int, int] | None  # left, right: the reference and indicator columns
+
+
 @dataclass
 class WorkbookPlan:
     blocks: list[CellBlock] = field(default_factory=list)
@@ -139,6 +160,7 @@ class WorkbookPlan:
     status_changes: list[StatusChange] = field(default_factory=list)
     # The add-in's marks on offending cells: a fill, or fill None to clear an earlier mark.
     marks: list[CellMark] = field(default_factory=list)
+    print_titles: list[PrintTitles] = field(default_factory=list)
     # What the check counted (statuses, findings by severity): every message is worded from it.
     counts: Counts | None = None
 
@@ -152,3 +174,23 @@ def runs(values: list[Any]) -> list[tuple[int, int, Any]]:
     starts = np.flatnonzero(np.diff(codes, prepend=-2))
     lengths = np.diff(starts, append=len(codes))
     return [(int(start), int(length), values[start]) for start, length in zip(starts, lengths)]
+
+
+def content_widths(rows: list[list[Any]], first_row: int = 1, most: float = 60,
+                   wrapped: dict[int, float] | None = None) -> dict[int, float]:
+    """Column widths (in characters) that show every value from `first_row` on, header
+    included, so that nothing is cut; a wrapped column gets its own width instead."""
+    widths: dict[int, float] = {}
+    for cells in rows[first_row - 1:]:
+        for column, value in enumerate(cells, start=1):
+            if value is not None and value != "":
+                widths[column] = max(widths.get(column, 0), len(_shown(value)) + 2)
+    wrapped = wrapped or {}
+    return {column: float(max(8, min(wrapped.get(column, most), width)))
+            for column, width in widths.items()}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)

@@ -1,9 +1,10 @@
 """What a refresh writes where, decided once for `kpi refresh` and the add-in's ribbon scripts.
 
 For each KPI table: the status label into its typed Status column if it has one (each changed
-status reported), else into a new "KPI status" column right of the table; then "KPI variance",
-"KPI variance %" and "KPI trend" columns. Our columns are found again by their headers, so a
-second refresh writes the same cells. Colours are conditional-format rules keyed on the labels
+status reported), else into a new "KPI status" column right of the table; then "KPI variance"
+(in the figures' units: percentage points for a percentage), "KPI variance (% of target)" and
+"KPI trend" columns. Our columns are found again by their headers, so a second refresh writes
+the same cells. Colours are conditional-format rules keyed on the labels
 (file) or one fill per run of equal status (add-in). Two sheets the product owns: "KPI Validation"
 (one row per finding, linked to its cell) and "KPI Summary" (counts by status, with a chart).
 """
@@ -24,6 +25,7 @@ from workbook.check import STATUS_CODES
 from workbook.plan.blocks import (
     CellBlock,
     ColourRun,
+    PrintTitles,
     StatusChange,
     StatusColourRule,
     WorkbookPlan,
@@ -36,13 +38,17 @@ from workbook.read.tables import TableLayout
 OUTPUT_HEADERS = {
     "status": "KPI status",
     "variance": "KPI variance",
-    "variance_pct": "KPI variance %",
+    "variance_pct": "KPI variance (% of target)",
     "trend": "KPI trend",
 }
-OWNED_HEADERS = frozenset(fold(h) for h in OUTPUT_HEADERS.values())
+# Headers earlier versions wrote: found again, and the new header written over them.
+EARLIER_HEADERS = {"KPI variance %": "variance_pct"}
+OWNED_HEADERS = frozenset(fold(h) for h in [*OUTPUT_HEADERS.values(), *EARLIER_HEADERS])
 TREND_TEXT = {"improving": "▲ Improving", "worsening": "▼ Worsening", "no_change": "► No change"}
 VARIANCE_FORMAT, VARIANCE_PCT_FORMAT = "#,##0.###;-#,##0.###;0", "0.0%"
-VARIANCE_AS_PERCENT_FORMAT = "0.0%"  # the variance of a percentage indicator, in its own units
+# The variance of a percentage indicator is in percentage points: 74% against 80% is -6.0 pp
+# (written as the number -6, so that it is not read as a percentage of anything).
+VARIANCE_POINTS_FORMAT = '+0.0" pp";-0.0" pp";0.0" pp"'
 
 # --- one table ------------------------------------------------------------------------------
 
@@ -85,6 +91,7 @@ def _owned(grid: Grid, layout: TableLayout, column: int) -> bool:
 
 def _owned_columns(grid: Grid, layout: TableLayout, right: int) -> dict[str, int]:
     by_header = {fold(h): name for name, h in OUTPUT_HEADERS.items()}
+    by_header.update({fold(h): name for h, name in EARLIER_HEADERS.items()})
     found = {}
     for column in range(right + 1, max(grid.width, right) + 1):
         text = grid.cell(layout.header_row, column)
@@ -124,6 +131,17 @@ def plan_table(plan: WorkbookPlan, layout: TableLayout, rows: Columns, grid: Gri
                 plan.status_changes.extend(_status_changes(layout, output.column, rows, texts))
 
 
+def print_titles(layouts: list[TableLayout]) -> list[PrintTitles]:
+    """Each sheet's first table: its header row and its reference and indicator columns
+    printed on every page (the writer adds them only where the sheet has print titles of none)."""
+    titles: dict[str, PrintTitles] = {}
+    for layout in layouts:
+        named = [layout.columns[role] for role in ("reference", "indicator") if role in layout.columns]
+        columns = (min(named), max(named)) if named else None
+        titles.setdefault(layout.sheet, PrintTitles(layout.sheet, (layout.header_row,) * 2, columns))
+    return list(titles.values())
+
+
 def _output_values(rows: Columns, name: str, texts: dict[str, str]) -> np.ndarray:
     if name == "status":
         labels = np.empty(rows.height, dtype=object)
@@ -133,7 +151,14 @@ def _output_values(rows: Columns, name: str, texts: dict[str, str]) -> np.ndarra
         texts = np.empty(rows.height, dtype=object)
         texts[:] = [TREND_TEXT.get(trend) for trend in rows["trend"].tolist()]
         return texts
-    return rounded(rows[name].astype(float))
+    values = rows[name].astype(float)
+    if name == "variance":  # percentage points for a percentage indicator
+        values = np.where(_percent(rows), values * 100, values)
+    return rounded(values)
+
+
+def _percent(rows: Columns) -> np.ndarray:
+    return rows.flags("actual_percent") | rows.flags("target_percent")
 
 
 def rounded(values: np.ndarray) -> np.ndarray:
@@ -153,7 +178,7 @@ def rounded(values: np.ndarray) -> np.ndarray:
 def _number_formats(rows: Columns, name: str, top: int, length: int) -> np.ndarray:
     """The number format of each cell of an output column from `top` (None: the cell's own).
 
-    A variance is in the figures' own units: -10.0% for a percentage indicator, -12 for a count.
+    A variance is in the figures' own units: -10.0 pp for a percentage indicator, -12 for a count.
     Rows between indicators (section headings) take the format above, so blocks stay whole.
     """
     formats = np.full(length, {"variance": VARIANCE_FORMAT,
@@ -163,10 +188,10 @@ def _number_formats(rows: Columns, name: str, top: int, length: int) -> np.ndarr
     offsets = rows["row"].astype(np.int64) - top
     percent = np.zeros(length, dtype=bool)
     known = np.zeros(length, dtype=bool)
-    percent[offsets] = rows.flags("actual_percent") | rows.flags("target_percent")
+    percent[offsets] = _percent(rows)
     known[offsets] = True
     above = np.maximum.accumulate(np.where(known, np.arange(length), 0))
-    formats[percent[above]] = VARIANCE_AS_PERCENT_FORMAT
+    formats[percent[above]] = VARIANCE_POINTS_FORMAT
     return formats
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from workbook.read.grid import Grid, is_blank
 from workbook.read.headers import normalise, role_scores
@@ -11,22 +12,68 @@ NOTES_SHEET_WORDS = ("note", "exception", "commentar", "narrative")
 KEY_HEADERS = ("reference", "indicator")
 TEXT_HEADERS = ("commentary",)
 NOTE_RE = re.compile(r"\bnotes?\b")
+# Who answers for a note: "Responsible officer", "Owner", "Lead officer", "Accountable manager".
+OWNER_RE = re.compile(r"\b(responsible|owner|lead officer|accountable)\b")
 
 
-def notes_rows(grid: Grid, key_header: str | None, text_header: str | None) -> list[tuple]:
-    """The (key, text) rows of a notes sheet; headers named, or found by synonyms when None.
+@dataclass(frozen=True)
+class NoteRow:
+    row: int  # worksheet row
+    key: object
+    text: object
+    owner: str | None
+
+
+@dataclass(frozen=True)
+class NotesSheet:
+    """A sheet of exception notes: where its columns are, and its rows that have a key."""
+
+    sheet: str
+    header_row: int
+    key_column: int
+    text_column: int
+    owner_column: int | None
+    rows: tuple[NoteRow, ...]
+
+    @property
+    def pairs(self) -> list[tuple]:
+        return [(note.key, note.text) for note in self.rows]
+
+    @property
+    def next_row(self) -> int:
+        """Where a new note goes: the row under the last one."""
+        return max((note.row for note in self.rows), default=self.header_row) + 1
+
+
+def read_notes(grid: Grid, key_header: str | None, text_header: str | None) -> NotesSheet:
+    """The notes of a notes sheet; headers named, or found by synonyms when None.
 
     Raises LookupError naming the header that is not in the sheet.
     """
     header_row, key_column, text_column, other_key = _notes_header(grid, key_header, text_header)
+    owner_column = _owner_column(grid, header_row, {key_column, text_column, other_key})
     notes = []
     for row in range(header_row + 1, grid.height + 1):
         key, text = grid.cell(row, key_column), grid.cell(row, text_column)
         if is_blank(key) and other_key:
             key = grid.cell(row, other_key)  # no reference on this row: its indicator's name
+        owner = grid.cell(row, owner_column) if owner_column else None
         if not is_blank(key):
-            notes.append((key, text))
-    return notes
+            notes.append(NoteRow(row, key, text, None if is_blank(owner) else str(owner).strip()))
+    return NotesSheet(grid.sheet, header_row, key_column, text_column, owner_column, tuple(notes))
+
+
+def notes_rows(grid: Grid, key_header: str | None, text_header: str | None) -> list[tuple]:
+    """The (key, text) rows of a notes sheet (see read_notes)."""
+    return read_notes(grid, key_header, text_header).pairs
+
+
+def _owner_column(grid: Grid, header_row: int, taken: set[int]) -> int | None:
+    for column in range(1, grid.width + 1):
+        text = grid.cell(header_row, column)
+        if column not in taken and isinstance(text, str) and OWNER_RE.search(normalise(text)):
+            return column
+    return None
 
 
 def looks_like_notes_sheet(name: str) -> bool:

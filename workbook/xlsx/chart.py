@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from lxml import etree
 
+from kpi_rules.rules import readable_text_colour
 from workbook.addresses import column_letter
 from workbook.plan.blocks import ChartSpec, SheetContent
 from workbook.xlsx.cells import excel_text
 from workbook.xlsx.ooxml import NS_A, NS_CHART, NS_DOC_REL, NS_DRAWING, serialize_part
 
-CHART_COLUMNS = 8
-CHART_ROWS = 16
-
+# Data labels show each count; a zero shows nothing (the third section of the format is empty).
+LABEL_FORMAT = "0;-0;;"
 
 # -- drawing and chart -------------------------------------------------------------------------
 def drawing_xml(chart: ChartSpec, chart_rel_id: str) -> bytes:
@@ -21,7 +21,7 @@ def drawing_xml(chart: ChartSpec, chart_rel_id: str) -> bytes:
     root = etree.Element(xdr + "wsDr", nsmap={"xdr": NS_DRAWING, "a": NS_A})
     anchor = etree.SubElement(root, xdr + "twoCellAnchor")
     for tag, column, row in (("from", chart.anchor_column, chart.anchor_row),
-                             ("to", chart.anchor_column + CHART_COLUMNS, chart.anchor_row + CHART_ROWS)):
+                             ("to", chart.anchor_column + chart.columns, chart.anchor_row + chart.rows)):
         corner = etree.SubElement(anchor, xdr + tag)
         for name, number in (("col", column - 1), ("colOff", 0), ("row", row - 1), ("rowOff", 0)):
             etree.SubElement(corner, xdr + name).text = str(number)
@@ -67,14 +67,18 @@ def chart_xml(content: SheetContent) -> bytes:
     etree.SubElement(plot, c + "layout")
     bar = etree.SubElement(plot, c + "barChart")
     etree.SubElement(bar, c + "barDir", val="bar")
-    etree.SubElement(bar, c + "grouping", val="clustered")
+    etree.SubElement(bar, c + "grouping", val="percentStacked" if chart.stacked else "clustered")
     etree.SubElement(bar, c + "varyColors", val="0")
     for index, (name, bounds, fill) in enumerate(chart.series):
-        _series(bar, index, name, fill, content, chart.categories, bounds)
-    etree.SubElement(bar, c + "gapWidth", val="80")
+        series = _series(bar, index, name, fill, content, chart.categories, bounds)
+        if chart.stacked:
+            _data_labels(series, fill)
+    etree.SubElement(bar, c + "gapWidth", val="60" if chart.stacked else "80")
+    if chart.stacked:
+        etree.SubElement(bar, c + "overlap", val="100")
     etree.SubElement(bar, c + "axId", val="50010001")
     etree.SubElement(bar, c + "axId", val="50010002")
-    _axes(plot)
+    _axes(plot, "0%" if chart.stacked else None)
     legend = etree.SubElement(chart_element, c + "legend")
     etree.SubElement(legend, c + "legendPos", val="b")
     etree.SubElement(legend, c + "overlay", val="0")
@@ -111,6 +115,28 @@ def _series(bar, index, name, fill, content, categories, values_bounds) -> None:
     value_ref = etree.SubElement(etree.SubElement(series, c + "val"), c + "numRef")
     etree.SubElement(value_ref, c + "f").text = _absolute(content.name, values_bounds)
     _cache(value_ref, c + "numCache", _range_values(content, values_bounds), numeric=True)
+    return series
+
+
+def _data_labels(series, fill: str) -> None:
+    """The count on each bar segment, in black or white (whichever reads on the fill)."""
+    c = f"{{{NS_CHART}}}"
+    a = f"{{{NS_A}}}"
+    labels = etree.Element(c + "dLbls")
+    series.find(c + "invertIfNegative").addnext(labels)  # CT_BarSer's order
+    etree.SubElement(labels, c + "numFmt", formatCode=LABEL_FORMAT, sourceLinked="0")
+    text = etree.SubElement(labels, c + "txPr")
+    etree.SubElement(text, a + "bodyPr")
+    etree.SubElement(text, a + "lstStyle")
+    paragraph = etree.SubElement(text, a + "p")
+    properties = etree.SubElement(etree.SubElement(paragraph, a + "pPr"), a + "defRPr", b="1")
+    colour = readable_text_colour(fill).lstrip("#")
+    etree.SubElement(etree.SubElement(properties, a + "solidFill"), a + "srgbClr", val=colour)
+    etree.SubElement(paragraph, a + "endParaRPr", lang="en-GB")
+    etree.SubElement(labels, c + "dLblPos", val="ctr")
+    for name, value in (("showLegendKey", "0"), ("showVal", "1"), ("showCatName", "0"),
+                        ("showSerName", "0"), ("showPercent", "0"), ("showBubbleSize", "0")):
+        etree.SubElement(labels, c + name, val=value)
 
 
 def _cache(parent, tag, values, numeric) -> None:
@@ -126,7 +152,7 @@ def _cache(parent, tag, values, numeric) -> None:
         etree.SubElement(point, c + "v").text = str(value) if numeric else excel_text(str(value))
 
 
-def _axes(plot) -> None:
+def _axes(plot, value_format: str | None) -> None:
     c = f"{{{NS_CHART}}}"
     category = etree.SubElement(plot, c + "catAx")
     etree.SubElement(category, c + "axId", val="50010001")
@@ -142,7 +168,8 @@ def _axes(plot) -> None:
     etree.SubElement(value, c + "delete", val="0")
     etree.SubElement(value, c + "axPos", val="b")
     etree.SubElement(value, c + "majorGridlines")
-    etree.SubElement(value, c + "numFmt", formatCode="General", sourceLinked="1")
+    etree.SubElement(value, c + "numFmt", formatCode=value_format or "General",
+                     sourceLinked="0" if value_format else "1")
     etree.SubElement(value, c + "tickLblPos", val="nextTo")
     etree.SubElement(value, c + "crossAx", val="50010001")
     etree.SubElement(value, c + "crosses", val="max")

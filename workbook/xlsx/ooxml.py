@@ -33,7 +33,15 @@ CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 # CT_Worksheet is a sequence: new children must go in this order or Excel "repairs" the file.
 WORKSHEET_ORDER = ["sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst"]
 
+WORKBOOK_ORDER = ["fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets", "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst"]
+
 STYLESHEET_ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs", "tableStyles", "colors", "extLst"]
+
+# How the sheets are printed, as committee appendices are: landscape A4 (paperSize 9), every
+# column on one page width (fitToWidth 1 with sheetPr/pageSetUpPr fitToPage), as many pages
+# down as it takes (fitToHeight 0); the footer names the file, the sheet and the page.
+PAGE_SETUP = {"paperSize": "9", "orientation": "landscape", "fitToWidth": "1", "fitToHeight": "0"}
+FOOTER = "&L&F&C&A&RPage &P of &N"
 
 _PARSER = etree.XMLParser(resolve_entities=False, huge_tree=True, no_network=True)
 

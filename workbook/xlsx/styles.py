@@ -76,13 +76,14 @@ class StyleBook:
 
     # -- cell formats --------------------------------------------------------------------
     def cell_format(self, base: int, number_format: str | None = None, bold: bool = False,
-                    fill: str | None = None) -> int:
-        """Index of a cellXf like `base` plus the requested number format, bold and fill."""
-        if number_format is None and not bold and fill is None:
+                    fill: str | None = None, wrap: bool = False) -> int:
+        """Index of a cellXf like `base` plus the requested number format, bold, fill and
+        text wrapped at the column's width (top-aligned, as long text reads in a table)."""
+        if number_format is None and not bold and fill is None and not wrap:
             return base
-        key = (base, number_format, bold, fill)
+        key = (base, number_format, bold, fill) + ((True,) if wrap else ())
         if key not in self._cache:
-            self._cache[key] = self._derive_format(base, number_format, bold, fill)
+            self._cache[key] = self._derive_format(base, number_format, bold, fill, wrap=wrap)
         return self._cache[key]
 
     def existing_cell_format(self, base: int, number_format: str | None = None,
@@ -98,7 +99,8 @@ class StyleBook:
             self._cache[key] = found
         return self._cache[key]
 
-    def _derive_format(self, base, number_format, bold, fill, add: bool = True) -> int | None:
+    def _derive_format(self, base, number_format, bold, fill, add: bool = True,
+                       wrap: bool = False) -> int | None:
         container = self._container("cellXfs", add)
         formats = [xf for xf in container if isinstance(xf.tag, str)] if container is not None else []
         xf = copy.deepcopy(formats[base]) if base < len(formats) else etree.Element(main("xf"))
@@ -123,6 +125,11 @@ class StyleBook:
                 return None
             xf.set("fillId", str(fill_id))
             xf.set("applyFill", "1")
+        if wrap:
+            for old in xf.findall(main("alignment")):
+                xf.remove(old)
+            xf.insert(0, etree.Element(main("alignment"), vertical="top", wrapText="1"))
+            xf.set("applyAlignment", "1")
         return self._index_of("cellXfs", xf, add)
 
     def _number_format_id(self, code: str, add: bool = True) -> int | None:

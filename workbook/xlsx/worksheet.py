@@ -14,6 +14,8 @@ from workbook.plan.blocks import CellBlock, StatusColourRule
 from workbook.xlsx.atomic import WorkbookWriteError
 from workbook.xlsx.cells import Layer, StyleResolver, excel_text
 from workbook.xlsx.ooxml import (
+    FOOTER,
+    PAGE_SETUP,
     WORKSHEET_ORDER,
     insert_in_order,
     local_name,
@@ -65,6 +67,7 @@ class SheetEdits:
 
     blocks: list[tuple[CellBlock, StyleResolver | None]] = field(default_factory=list)
     rules: list[StatusColourRule] = field(default_factory=list)
+    fit_to_width: bool = False  # print every column on one page width, unless the sheet fits already
 
     def row_numbers(self) -> list[int]:
         rows: set[int] = set()
@@ -217,6 +220,7 @@ def _chunks(part_name: str, sheet: SheetStream, root_tag: re.Match, edits: Sheet
         _set_dimension(head_root, new_bounds if old_bounds is None else old_bounds.union(new_bounds))
         right_edge = old_bounds.right if old_bounds else 0
         _add_widths_for_new_columns(head_root, edits.column_text_lengths(right_edge), right_edge)
+    fitted = edits.fit_to_width and _fit_to_page(head_root)
     yield _around_sheet_data(head_root, sheet.prefix)[0]
     try:
         yield from rewriter.rows(sheet.rows())
@@ -228,11 +232,45 @@ def _chunks(part_name: str, sheet: SheetStream, root_tag: re.Match, edits: Sheet
         raise WorkbookWriteError(f"cannot parse the rows of {part_name}: {error}") from error
     tail_root = parse_part(root_tag.group(0) + sheet.sheet_data_tag + sheet.tail, part_name)
     replace_status_rules(tail_root, edits.rules, styles)
+    if fitted:
+        _fit_page_setup(tail_root)
     yield _around_sheet_data(tail_root, sheet.prefix)[1]
 
 
 def _around_sheet_data(root: etree._Element, prefix: bytes) -> tuple[bytes, bytes]:
     return split_serialized_skeleton(serialize_part(root), prefix)
+
+
+# -- printing ----------------------------------------------------------------------------------
+def _fit_to_page(root: etree._Element) -> bool:
+    """Turn on fit-to-page; False (and nothing changed) when the sheet has it already."""
+    properties = root.find(main("sheetPr"))
+    if properties is None:
+        properties = etree.Element(main("sheetPr"))
+        insert_in_order(root, properties, WORKSHEET_ORDER)
+    page = properties.find(main("pageSetUpPr"))
+    if page is None:
+        page = etree.SubElement(properties, main("pageSetUpPr"))  # last in CT_SheetPr
+    if page.get("fitToPage") in ("1", "true"):
+        return False
+    page.set("fitToPage", "1")
+    return True
+
+
+def _fit_page_setup(root: etree._Element) -> None:
+    """Every column on one page width. A sheet with no page setup gets ours (landscape A4, the
+    footer); one with its own keeps its paper and orientation."""
+    setup = root.find(main("pageSetup"))
+    if setup is None:
+        setup = etree.Element(main("pageSetup"), PAGE_SETUP)
+        insert_in_order(root, setup, WORKSHEET_ORDER)
+        if root.find(main("headerFooter")) is None:
+            footer = etree.Element(main("headerFooter"))
+            etree.SubElement(footer, main("oddFooter")).text = FOOTER
+            insert_in_order(root, footer, WORKSHEET_ORDER)
+    else:
+        setup.set("fitToWidth", "1")
+        setup.set("fitToHeight", "0")
 
 
 # -- dimension and columns ---------------------------------------------------------------------

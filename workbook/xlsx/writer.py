@@ -16,6 +16,9 @@ What changes, and only when needed:
 - xl/styles.xml when a new cell format or conditional-format fill is needed;
 - the owned sheets ("KPI Validation", "KPI Summary"), their rels, drawing and chart parts;
 - when an owned sheet is new: workbook.xml, its rels, [Content_Types].xml, docProps/app.xml;
+- workbook.xml's defined names when a print title or filter is new or moved: the owned sheets'
+  header rows, and a KPI table's header row and reference/indicator columns when its sheet has
+  no print titles of its own;
 - when a formula cell is overwritten: xl/calcChain.xml is dropped (Excel rebuilds it; a chain
   naming a cell that no longer holds a formula makes Excel repair the file).
 Strings are written as inline strings, so xl/sharedStrings.xml is never touched.
@@ -29,8 +32,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from workbook.addresses import sheet_key
-from workbook.plan.blocks import SheetContent, WorkbookPlan
+from workbook.addresses import column_letter, quote_sheet, sheet_key
+from workbook.plan.blocks import PrintTitles, SheetContent, WorkbookPlan
 from workbook.xlsx.atomic import WorkbookWriteError, write_temporary
 from workbook.xlsx.chart import chart_xml, drawing_xml
 from workbook.xlsx.ooxml import (
@@ -46,17 +49,20 @@ from workbook.xlsx.ooxml import (
     REL_EXTENDED_PROPS,
     REL_STYLES,
     REL_WORKSHEET,
+    WORKBOOK_ORDER,
+    insert_in_order,
     main,
     parse_part,
     serialize_part,
 )
-from workbook.xlsx.owned_sheet import worksheet_xml
+from workbook.xlsx.owned_sheet import filter_range, worksheet_xml
 from workbook.xlsx.package import Package, Relationship, free_relationship_id, rels_part_for
 from workbook.xlsx.styles import StyleBook
 from workbook.xlsx.worksheet import SheetEdits, rewrite_worksheet
 
 __all__ = ["WorkbookWriteError", "apply_plan"]
 
+PRINT_TITLES, FILTER_DATABASE = "_xlnm.Print_Titles", "_xlnm._FilterDatabase"
 BAD_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 MAX_SHEET_NAME = 31
 
@@ -106,6 +112,9 @@ class _PlanWriter:
             formulas_replaced = formulas_replaced or bool(rewriter.formulas_replaced)
         for content in plan.sheets:
             self._write_owned_sheet(content)
+        for titles in plan.print_titles:
+            self._set_defined_name(PRINT_TITLES, titles.sheet, print_titles_formula(titles),
+                                   replace=False)
         if formulas_replaced:
             self._drop_calc_chain()
         self._store_changed_parts()
@@ -155,6 +164,35 @@ class _PlanWriter:
             self.package.add(part, data, CT_WORKSHEET)
         if sheet_rels:
             self.package.write_relationships(part, sheet_rels)
+        header = PrintTitles(content.name, (content.header_row, content.header_row), None)
+        self._set_defined_name(PRINT_TITLES, content.name, print_titles_formula(header))
+        if content.auto_filter and len(content.rows) > content.header_row:
+            self._set_defined_name(FILTER_DATABASE, content.name,
+                                   f"{quote_sheet(content.name)}!{_absolute(filter_range(content))}",
+                                   hidden=True)
+
+    # -- defined names -------------------------------------------------------------------
+    def _set_defined_name(self, name: str, sheet: str, formula: str, replace: bool = True,
+                          hidden: bool = False) -> None:
+        """A name local to `sheet`; an existing one is kept unless `replace`."""
+        index = next(i for i, element in enumerate(self._sheet_elements())
+                     if sheet_key(element.get("name", "")) == sheet_key(sheet))
+        names = self.workbook_root.find(main("definedNames"))
+        if names is None:
+            names = etree.Element(main("definedNames"))
+            insert_in_order(self.workbook_root, names, WORKBOOK_ORDER)
+        existing = next((element for element in names.iter(main("definedName"))
+                         if element.get("name", "").casefold() == name.casefold()
+                         and element.get("localSheetId") == str(index)), None)
+        if existing is not None and (not replace or existing.text == formula):
+            return
+        if existing is None:
+            existing = etree.SubElement(names, main("definedName"), name=name,
+                                        localSheetId=str(index))
+            if hidden:
+                existing.set("hidden", "1")
+        existing.text = formula
+        self.workbook_changed = True
 
     def _add_chart(self, content: SheetContent) -> str:
         chart_part = self.package.free_name("xl/charts/chart{}.xml")
@@ -228,6 +266,22 @@ class _PlanWriter:
             self.workbook_changed = True
 
 
+def print_titles_formula(titles: PrintTitles) -> str:
+    """"'Corporate KPIs'!$A:$B,'Corporate KPIs'!$6:$6": the columns first, as Excel writes it."""
+    sheet = quote_sheet(titles.sheet)
+    parts = []
+    if titles.columns:
+        left, right = (column_letter(column) for column in titles.columns)
+        parts.append(f"{sheet}!${left}:${right}")
+    parts.append(f"{sheet}!${titles.rows[0]}:${titles.rows[1]}")
+    return ",".join(parts)
+
+
+def _absolute(ref: str) -> str:
+    """"A5:G16" -> "$A$5:$G$16"."""
+    return ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", corner) for corner in ref.split(":"))
+
+
 def _source_of_rels(rels_part: str) -> str:
     folder, name = posixpath.split(rels_part)
     return posixpath.join(posixpath.dirname(folder), name[: -len(".rels")])
@@ -240,6 +294,9 @@ def _edits_by_sheet(plan: WorkbookPlan, styles: StyleBook) -> dict[str, SheetEdi
         edits.setdefault(block.sheet, SheetEdits()).blocks.append((block, style))
     for rule in plan.colour_rules:
         edits.setdefault(rule.sheet, SheetEdits()).rules.append(rule)
+    for titles in plan.print_titles:  # a KPI table's sheet prints its columns on one page width
+        if titles.sheet in edits:
+            edits[titles.sheet].fit_to_width = True
     return edits
 
 
