@@ -53,7 +53,8 @@ def _header_note(role: str, table) -> str:
     text = table.headers.get(role)
     if role == "indicator" and text is None:
         first_section = table.sections.get(table.first_row)
-        text = f"{first_section} (the first section's name; no indicator header)"
+        text = (f"{first_section} (the first section's name; no indicator header)"
+                if first_section else "(blank: no indicator header)")
     if role == "indicator" and table.reference_in_indicator:
         text = f"{text or ''}  [reference read from the start of the text]".strip()
     return " ".join(str(text).split()) if text is not None else ""

@@ -18,7 +18,7 @@ def normalise(text) -> str:
 REFERENCE_NAMES = {
     "ref", "ref.", "reference", "ref no", "ref no.", "reference no", "reference number", "pi code",
     "code", "pi ref", "kpi ref", "pi no", "pi no.", "kpi code", "indicator ref", "measure ref",
-    "pi reference", "kpi reference", "indicator code", "id", "kpi id", "pi",
+    "pi reference", "kpi reference", "indicator code", "id", "kpi id", "pi", "npi/lpi", "lpi",
 }
 INDICATOR_NAMES = {
     "indicator", "performance indicator", "measure", "kpi", "kpi name", "indicator name",
@@ -28,13 +28,14 @@ INDICATOR_NAMES = {
     "kpis", "performance measures", "key performance indicators", "priority measures",
     "performance indicators", "metric", "metrics",
 }
+ROW_LABEL_NAMES = {"service", "service area", "item", "line item", "area", "cost centre", "heading"}
 COMMENTARY_RE = re.compile(r"\b(?:notes?|comments?|commentary|narrative|remarks|explanation"
                            r"|remedial action|corrective action|actions|analysis)\b")
 STATUS_NAMES = {"rag", "rag rating", "rating", "performance rating", "rag status"}
 UNIT_NAMES = {"unit", "units", "unit of measure", "measure unit", "unit type", "uom"}
 PREVIOUS_RE = re.compile(r"\b(?:previous|last|prior|preceding)\b")  # not "Priority"
-VALUE_WORDS = ("actual", "outturn", "result", "value", "this quarter", "current", "latest",
-               "year to date", "ytd")  # fmt: skip
+VALUE_WORDS = ("actual", "outturn", "result", "value", "this quarter", "this year", "this month",
+               "current", "latest", "year to date", "ytd")  # fmt: skip
 NOT_A_VALUE_WORDS = ("variance", "change", "trend", "frequency", "travel", "against", "vs",
                      "breach", "number seen", "seen within")  # fmt: skip
 # Target words and how strongly each says "target" ("Aim", "Goal", "Budget" in budget monitoring,
@@ -91,6 +92,8 @@ def _indicator_score(name: str) -> float:
         return 5
     if re.search(r"\bname\b", name):  # "Short Name", "PI name"
         return 6
+    if name in ROW_LABEL_NAMES:
+        return 2  # a budget line's label: the indicator only when nothing better is there
     return 3 if "description" in name else 0
 
 
@@ -210,11 +213,13 @@ def _upper_labels(grid: Grid, row: int, first: int, last: int) -> dict[int, str]
         if isinstance(value, str) and value.strip():
             for column in range(max(merged.left, first), min(merged.right, last) + 1):
                 labels[column] = value.strip()
-    if not groups or row < 2:
+    if row < 2:
         return labels
     above = grid.values[row - 2]
     if any(type(value) in (int, float) for value in above):
         return labels  # a row of figures is no header
+    if not groups and not _periods_over(above, first, last):
+        return labels
     for column in range(first, last + 1):
         if column in labels or _in_merge(grid, row - 1, column):
             continue
@@ -222,6 +227,13 @@ def _upper_labels(grid: Grid, row: int, first: int, last: int) -> dict[int, str]
         if isinstance(value, str) and value.strip():
             labels[column] = value.strip()
     return labels
+
+
+def _periods_over(cells: list, first: int, last: int) -> bool:
+    """A row of period labels, not merged ("2014/15" over "Actual", "2014/15" over "Target")."""
+    periods = [value for value in cells[first - 1:last]
+               if isinstance(value, str) and names_period(value)]  # fmt: skip
+    return len(periods) >= 2
 
 
 def _in_merge(grid: Grid, row: int, column: int) -> bool:
@@ -266,11 +278,14 @@ class _Assignment:
         self.reasons: dict[str, str] = {}
         self.skipped: dict[int, str] = {}
         taken: set[int] = set()
+        targets: list = []
         for role in ("reference", "polarity", "status", "unit", "commentary", "indicator",
                      "target"):  # fmt: skip
             options = candidates.get(role, [])
             if role == "target":
-                options = self._figures_only(options)
+                options = targets = self._figures_only(options)
+            elif role == "status":
+                options = self._statuses_only(options)
             best = _best(options, taken, texts, prefer_latest=role == "target")
             if best is not None:
                 self._take(role, best, HEADER_REASONS[role])
@@ -279,6 +294,7 @@ class _Assignment:
         previous = self._figures_only(
             [c for c in candidates.get("previous", []) if c[1] not in taken])
         self._values([c for _, c in values], [c for _, c in previous])
+        self._target_of_the_actuals_year(targets)
 
     def _take(self, role: str, column: int, why: str) -> None:
         self.columns[role] = column
@@ -304,6 +320,33 @@ class _Assignment:
                 kept.append((score, column))
         return kept
 
+    def _statuses_only(self, options):
+        """A "Status" column whose texts are not status labels ("Up to date", "Overdue") says
+        something else: it is not the typed status."""
+        if self.profile is None:
+            return options
+        kept = []
+        for score, column in options:
+            profile = self.profile.get(column)
+            if profile is not None and profile.texts and not profile.typed_statuses:
+                self._skip(column, "no status labels in its cells, so not the typed status")
+            else:
+                kept.append((score, column))
+        return kept
+
+    def _target_of_the_actuals_year(self, targets) -> None:
+        """Targets for several years ("2014/15 Target" ... "2017/18 Target"): the one for the
+        actual's year is the one it is measured against."""
+        actual, target = self.columns.get("actual"), self.columns.get("target")
+        year = _year(self.texts[actual]) if actual is not None else None
+        if year is None or target is None or _year(self.texts[target]) == year:
+            return
+        same = [(score, column) for score, column in targets
+                if _year(self.texts[column]) == year and column not in self.columns.values()]
+        if same:
+            self._take("target", max(same, key=lambda option: (option[0], -option[1]))[1],
+                       "target for the actual's year")
+
     def _values(self, values: list[int], previous: list[int]) -> None:
         ordered = _by_period(values, self.texts)
         by_period = len(ordered) > 1 and all(period_key(normalise(self.texts[c])) for c in ordered)
@@ -322,6 +365,11 @@ class _Assignment:
     def _has_figures(self, column: int) -> bool:
         profile = None if self.profile is None else self.profile.get(column)
         return profile is None or profile.figures > 0
+
+
+def _year(text: str) -> int | None:
+    key = period_key(normalise(text))
+    return key[0] if key else None
 
 
 def _best(options, taken, texts, prefer_latest=False) -> int | None:
@@ -352,9 +400,15 @@ def _looks_like_header(columns: dict[str, int]) -> bool:
 
 
 def _kpi_like(columns: dict[str, int], profile) -> bool:
-    """An actual and a target, or a typed status (its cells status labels) beside one of them."""
+    """An actual and a target, or a typed status (its cells status labels) beside one of them.
+    Targets filled in over an empty actual column are a template (a budget before any spend);
+    a header with nothing under it at all is kept, to be reported as a table with no rows."""
     if "actual" in columns and "target" in columns:
-        return True
+        actual, target = profile.get(columns["actual"]), profile.get(columns["target"])
+        template = (actual is not None and actual.figures + actual.markers == 0
+                    and target is not None and target.figures > 0)  # fmt: skip
+        if not template:
+            return True
     status = columns.get("status")
     typed = status is not None and profile.get(status) is not None and profile[status].typed_statuses
     return typed and ("actual" in columns or "target" in columns)

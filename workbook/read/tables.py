@@ -149,7 +149,7 @@ def _auto_headers(grid: Grid) -> list[tuple[int, HeaderMatch, TableRange | None]
             profile = profile_columns(grid, row, range(first, min(last, grid.width) + 1))
             match = match_header(texts, grid.hidden_columns, profile)
         if match and "indicator" not in match.columns:
-            match = _indicator_from_data(grid, row, match, texts)
+            match = _indicator_from_data(grid, row, match, first)
         if match:
             found.append((row, match, table))
             if table:
@@ -193,12 +193,14 @@ def _list_object_at(grid: Grid, header_row: int) -> TableRange | None:
     return next((table for table in grid.tables if table.header_row == header_row), None)
 
 
-def _indicator_from_data(grid: Grid, row: int, match: HeaderMatch, texts) -> HeaderMatch | None:
-    """No indicator header: the leftmost free column, left of the figures, holding text below."""
+def _indicator_from_data(grid: Grid, row: int, match: HeaderMatch, first: int,
+                         ) -> HeaderMatch | None:  # fmt: skip
+    """No indicator header: the leftmost free column, left of the figures, holding text below
+    (its header cell may be blank, the corner of the table)."""
     value_columns = [match.columns[role] for role in VALUE_ROLES if role in match.columns]
     first_free = [
         column
-        for column in range(match.span[0], min(value_columns))
+        for column in range(min(first, match.span[0]), min(value_columns))
         if column not in match.columns.values()
     ]
     for column in first_free:
