@@ -27,7 +27,7 @@ def add_arguments(parser):
     parser.add_argument("book", help="a workbook (.xlsx/.xlsm) or a folder of them")
     parser.add_argument("-o", "--output", metavar="PACK", required=True,
                         help="the pack to write: a .docx, .html or .pdf file")
-    parser.add_argument("--rules", metavar="FILE", help="rules file (TOML); see interfaces.md")
+    parser.add_argument("--rules", metavar="FILE", help="rules file (TOML); see docs/rules.md")
     parser.add_argument("--title", metavar="TEXT", help="the pack's title")
 
 
