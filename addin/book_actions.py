@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kpi_rules.errors import KpiError
+from kpi_rules.values import text_not_formula
 from workbook.addresses import SUMMARY_SHEET, VALIDATION_SHEET, sheet_key
 from workbook.plan.blocks import CellBlock, CellMark, SheetContent, WorkbookPlan
 
@@ -118,10 +119,6 @@ class Applied:
     sheets_written: list[str] = field(default_factory=list)
 
 
-# Text starting with these would be taken as a formula when typed; a leading ' keeps it text.
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
 def _plain(value: Any) -> Any:
     """A plan value as the engine takes it: text is never a formula ("=x", "+44", "-5 days" and
     "@risk" are written as text),
@@ -129,7 +126,7 @@ def _plain(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if value[:1] in FORMULA_STARTS else value
+        return text_not_formula(value)
     if isinstance(value, bool):
         return value
     if isinstance(value, numbers.Integral):

@@ -23,6 +23,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from addin.branding import CouncilRoutes, branding_from_environment
+
 PROJECT_DIR = Path(__file__).resolve().parent / "server"
 FUNCTIONS_NAMESPACE = "KPI"
 # Our own manifest id (xlwings' default ids are shared by every xlwings Server project).
@@ -346,11 +348,14 @@ def _no_pyodide() -> None:
 def create_app(overrides: dict[str, str] | None = None):
     """Configure the environment, import xlwings Server and return the guarded ASGI app."""
     configure(overrides)
+    branding = branding_from_environment()
     _no_pyodide()
     from xlwings_server.config import settings
     from xlwings_server.main import main_app
+    from xlwings_server.templates import env
 
-    return Guard(main_app, app_path=settings.app_path)
+    env.globals["branding"] = branding  # the manifest template's name, icons, support page
+    return Guard(CouncilRoutes(main_app, settings.app_path, branding), app_path=settings.app_path)
 
 
 def app_factory():

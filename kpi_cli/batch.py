@@ -59,19 +59,38 @@ def one_line_reason(path: Path, exc: Exception) -> str:
 
 
 def progress_bar(paths: list[Path], doing: str):
-    """The progress bar of folder mode, on stderr so that stdout stays the report."""
+    """The progress bar of folder mode, on stderr so that stdout stays the report. It is drawn only
+    when stderr is a terminal (a log file gets no bar text) and moves on after every book."""
     from tqdm import tqdm  # only folders show a bar; one book does not pay for the import
 
-    return tqdm(paths, desc=doing, unit="book", file=sys.stderr, leave=False)
+    return tqdm(paths, desc=doing, unit="book", file=sys.stderr, leave=False,
+                disable=not _is_terminal(sys.stderr), mininterval=0, miniters=1)  # fmt: skip
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed by the caller
+        return False
+
+
+def say_failed(path: Path, reason: str) -> None:
+    """`kpi: <file>: <reason>` on stderr, on a line of its own above the progress bar."""
+    from tqdm import tqdm
+
+    tqdm.write(f"kpi: {path}: {reason}", file=sys.stderr)
 
 
 def check_many(paths: list[Path], rules_path: str | None) -> list[BookResult]:
-    """Check books in turn with a progress bar on stderr."""
+    """Check books in turn with a progress bar on stderr; each failure is said as it happens."""
     results = []
     with progress_bar(paths, "checking") as progress:
         for path in progress:
             progress.set_postfix_str(path.name[:30])
-            results.append(check_one(path, rules_path))
+            result = check_one(path, rules_path)
+            if result.error:
+                say_failed(path, result.error)
+            results.append(result)
     return results
 
 
@@ -87,9 +106,6 @@ def run_books(
             print(f"kpi: {path}: no .xlsx or .xlsm workbooks in this folder", file=sys.stderr)
             return EXIT_FAILED
         results = check_many(books, rules_path)
-        for result in results:
-            if result.error:
-                print(f"kpi: {result.path}: {result.error}", file=sys.stderr)
         return _shown(path, show_many, results) or max(result.exit_code for result in results)
     result = check_one(path, rules_path)
     if result.error:

@@ -48,8 +48,17 @@ def make_run() -> int:
     out.mkdir(exist_ok=True)
     print(f"\n== kpi demo -o {out / (sample.stem + '-refreshed.xlsx')}\n")
     refreshed = main(["demo", "-o", str(out / f"{sample.stem}-refreshed.xlsx")])
+    print(next_steps(sample))
     # The sample deliberately holds error findings (exit 1): only "could not run" fails make run.
     return 2 if 2 in (validated, refreshed) else 0
+
+
+def next_steps(sample: Path) -> str:
+    """What `make run` leaves out: where the sample is and how to run `kpi` (not on PATH)."""
+    return (f"\nThe sample workbook is {sample}.\n"
+            "`kpi` is installed in .venv, not on your PATH: run it as .venv/bin/kpi (on Windows\n"
+            ".venv\\Scripts\\kpi), or activate the venv first (source .venv/bin/activate), e.g.\n"
+            f"  .venv/bin/kpi validate {sample}")
 
 
 if __name__ == "__main__":

@@ -39,13 +39,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def version() -> str:
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as installed
+    from addin.branding import installed_version  # the one place; /health says the same
 
-    try:
-        return installed("kpi-addin")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown (not installed)"
+    return installed_version()
 
 
 def build_parser() -> argparse.ArgumentParser:

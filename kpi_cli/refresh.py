@@ -1,27 +1,32 @@
-"""`kpi refresh BOOK|DIR [-o OUT] [--rules FILE] [--in-place]`: write statuses, variances, trends,
+"""`kpi refresh BOOK|DIR [-o OUT] [--rules FILE] [--in-place [--force]] [--findings-csv FILE]`: write statuses, variances, trends,
 RAG colours, a "KPI Validation" and a "KPI Summary" sheet into a copy of each book."""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from kpi_cli.batch import (
     EXIT_FAILED,
     EXIT_FINDINGS,
     EXIT_OK,
+    BookResult,
     books_under,
     one_line_reason,
     progress_bar,
+    say_failed,
 )
-from kpi_cli.terminal import counts_line, summary_text
+from kpi_cli.terminal import book_line, counts_line, summary_text, total_line, write_findings_csv
+from kpi_cli.validate import add_findings_csv_argument
 from kpi_rules import RulesError
+from workbook.lock_file import BookOpenError
 from workbook.read.grid import WorkbookReadError
 from workbook.read.tables import LayoutError
 from workbook.refresh import REFRESHED_SUFFIX, Refreshed, choose_target, refresh_book
 from workbook.xlsx.writer import WorkbookWriteError
 
-KNOWN_ERRORS = (WorkbookReadError, WorkbookWriteError, LayoutError, RulesError)
+KNOWN_ERRORS = (WorkbookReadError, WorkbookWriteError, LayoutError, RulesError, BookOpenError)
 
 
 def add_arguments(parser):
@@ -30,7 +35,10 @@ def add_arguments(parser):
                         help="where to write (default: BOOK-refreshed.xlsx beside it; a folder for DIR)")
     parser.add_argument("--rules", metavar="FILE", help="rules file (TOML)")
     parser.add_argument("--in-place", action="store_true",
-                        help="replace the source itself (atomically)")
+                        help="replace the source itself (atomically); refused while the book is open")
+    parser.add_argument("--force", action="store_true",
+                        help="with --in-place: write even though a lock file says the book is open")
+    add_findings_csv_argument(parser)
 
 
 def run(args) -> int:
@@ -38,16 +46,18 @@ def run(args) -> int:
     if path.is_dir():
         return _run_folder(path, args)
     try:
-        result = refresh_book(path, choose_target(path, args.output, args.in_place), args.rules)
+        result = refresh_book(path, _target(path, args.output, args), args.rules)
     except KNOWN_ERRORS as exc:
-        return _fail(path, exc)
+        print(f"kpi: {path}: {one_line_reason(path, exc)}", file=sys.stderr)
+        return EXIT_FAILED
     print(describe(result))
+    if args.findings_csv:
+        write_findings_csv(args.findings_csv, [BookResult(path, check=result.check)])
     return EXIT_FINDINGS if result.check.has_errors else EXIT_OK
 
 
-def _fail(path: Path, exc: Exception) -> int:
-    print(f"kpi: {path}: {one_line_reason(path, exc)}", file=sys.stderr)
-    return EXIT_FAILED
+def _target(book: Path, output: str | None, args) -> Path:
+    return choose_target(book, output, args.in_place, force=args.force)
 
 
 def describe(result: Refreshed) -> str:
@@ -74,19 +84,35 @@ def _run_folder(folder: Path, args) -> int:
         return EXIT_FAILED
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-    codes, lines = [], []
-    for book in progress_bar(books, "refreshing"):
-        output = str(out_dir / book.relative_to(folder)) if out_dir is not None else None
-        try:
-            if output:
-                Path(output).parent.mkdir(parents=True, exist_ok=True)
-            result = refresh_book(book, choose_target(book, output, args.in_place), args.rules)
-        except KNOWN_ERRORS as exc:
-            codes.append(_fail(book, exc))
-            lines.append(f"{book}: could not refresh")
-            continue
-        codes.append(EXIT_FINDINGS if result.check.has_errors else EXIT_OK)
-        lines.append(f"{book}: -> {result.target.name}, {counts_line(result.check)}")
-    print("\n".join(lines))
-    return max(codes)
+    results, lines = [], []
+    with progress_bar(books, "refreshing") as progress:
+        for book in progress:
+            progress.set_postfix_str(book.name[:30])
+            result = _refresh_one(book, folder, out_dir, args)
+            results.append(result)
+            if result.error:
+                say_failed(book, result.error)
+                lines.append(book_line(result))
+            else:
+                lines.append(f"{book}: -> {result.target.name}, {counts_line(result.check)}")
+    print("\n".join([*lines, total_line(results, "could not be refreshed")]))
+    if args.findings_csv:
+        write_findings_csv(args.findings_csv, results)
+    return max(result.exit_code for result in results)
 
+
+@dataclass
+class _Refreshed(BookResult):
+    target: Path | None = None
+
+
+def _refresh_one(book: Path, folder: Path, out_dir: Path | None, args) -> _Refreshed:
+    """Refresh one book of a folder; a failure is its one-line reason, as `kpi validate` gives."""
+    output = str(out_dir / book.relative_to(folder)) if out_dir is not None else None
+    try:
+        if output:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+        result = refresh_book(book, _target(book, output, args), args.rules)
+    except KNOWN_ERRORS as exc:
+        return _Refreshed(book, error=one_line_reason(book, exc))
+    return _Refreshed(book, check=result.check, target=result.target)

@@ -5,7 +5,6 @@ severity are present, as `kpi validate`."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from kpi_cli.batch import (
@@ -28,7 +27,7 @@ def add_arguments(parser):
     parser.add_argument("book", help="a workbook (.xlsx/.xlsm) or a folder of them")
     parser.add_argument("-o", "--output", metavar="PACK", required=True,
                         help="the pack to write: a .docx, .html or .pdf file")
-    parser.add_argument("--rules", metavar="FILE", help="rules file (TOML); see interfaces.md")
+    parser.add_argument("--rules", metavar="FILE", help="rules file (TOML); see docs/rules.md")
     parser.add_argument("--title", metavar="TEXT", help="the pack's title")
 
 
@@ -39,10 +38,7 @@ def run(args) -> int:
     check_target(target)
     title = _title(args.title, source)
     from_folder = source.is_dir()
-    results = _checked(source, args.rules)
-    for result in results:
-        if result.error:
-            print(f"kpi: {result.path}: {result.error}", file=sys.stderr)
+    results = _checked(source, args.rules)  # a folder's failures are said as they happen
     read = [result for result in results if result.check is not None]
     if not read:
         raise ReportError(f"{source}: no workbook could be read, so no pack was written")

@@ -10,7 +10,7 @@ from kpi_cli.terminal import book_line, summary_text
 
 def add_arguments(parser):
     parser.add_argument("book", help="a workbook (.xlsx/.xlsm) or a folder of them")
-    parser.add_argument("--rules", metavar="FILE", help="rules file (TOML); see interfaces.md")
+    parser.add_argument("--rules", metavar="FILE", help="rules file (TOML); see docs/rules.md")
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")
 
 

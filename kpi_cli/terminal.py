@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from kpi_cli.batch import BookResult
+import csv
+from pathlib import Path
+
+from kpi_cli.batch import BOOK_SUFFIXES, BookResult
+from kpi_rules.errors import KpiError
+from kpi_rules.values import text_not_formula
 from workbook.addresses import column_letter
 from workbook.check import STATUS_CODES, BookCheck
 from workbook.read.tables import ROLES
@@ -105,6 +110,58 @@ def book_line(result: BookResult) -> str:
     if result.check is None:
         return f"{result.path}: FAILED: {result.error}"
     return f"{result.path}: {counts_line(result.check)}"
+
+
+def total_line(results: list[BookResult], failed: str = "could not be read") -> str:
+    """'60 findings in 10 books, 1 could not be read': the last line of a folder run."""
+    findings = sum(result.check.counts.findings for result in results if result.check is not None)
+    line = f"{_plural(findings, 'finding')} in {_plural(len(results), 'book')}"
+    failures = sum(1 for result in results if result.check is None)
+    return f"{line}, {failures} {failed}" if failures else line
+
+
+# --- every book's findings in one table (--findings-csv) ---------------------------------------
+
+CSV_COLUMNS = ("book", "sheet", "cell", "reference", "indicator", "code", "severity", "message")
+UNREADABLE = "could_not_read"  # the code of the one row a book that failed gets
+
+
+class CsvWriteError(KpiError):
+    """The findings table could not be written."""
+
+
+def write_findings_csv(target: str, results: list[BookResult]) -> None:
+    """Every book's findings as one CSV table; a book that failed is one row with its reason.
+    Text that a spreadsheet would take for a formula is written as text."""
+    path = Path(target)
+    if path.suffix.lower() in BOOK_SUFFIXES:
+        raise CsvWriteError(f"{path.name}: --findings-csv needs a .csv file, not a workbook")
+    rows = [row for result in results for row in findings_rows(result)]
+    try:
+        with path.open("w", newline="", encoding="utf-8-sig") as stream:  # the BOM: Excel reads UTF-8
+            writer = csv.writer(stream)
+            writer.writerow(CSV_COLUMNS)
+            writer.writerows([_safe(value) for value in row] for row in rows)
+    except OSError as exc:
+        raise CsvWriteError(f"{path}: cannot write the findings table ({exc.strerror or exc})") from exc
+
+
+def findings_rows(result: BookResult) -> list[list]:
+    """One book's findings in CSV_COLUMNS order, each with the name of its indicator."""
+    book = str(result.path)
+    if result.check is None:
+        return [[book, None, None, None, None, UNREADABLE, "error", result.error]]
+    document = result.check.to_json()
+    names = {(i["sheet"], i["row"]): i["indicator"] for i in document["indicators"]}
+    return [
+        [book, f["sheet"], f["cell"], f["reference"], names.get((f["sheet"], f["row"])),
+         f["code"], f["severity"], f["message"]]
+        for f in document["findings"]
+    ]  # fmt: skip
+
+
+def _safe(value) -> str:
+    return "" if value is None else text_not_formula(str(value))
 
 
 def _indent(text: str, prefix: str = "  ") -> str:

@@ -25,6 +25,15 @@ MARKERS = frozenset(
     }
 )  # fmt: skip
 
+# Text starting with these would be taken as a formula when typed; a leading ' keeps it text.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def text_not_formula(text: str) -> str:
+    """Text as a spreadsheet will keep it as text: "=x", "+44", "-5 days", "@risk" get a leading '."""
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
 EXCEL_ERRORS = frozenset(
     {
         "#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#spill!", "#calc!",

@@ -24,7 +24,8 @@ def test_folder_one_line_per_book_and_worst_exit(tmp_path, capsys):
     assert main(["validate", str(folder)]) == 2
     out, err = capsys.readouterr()
     lines = out.strip().splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 4
+    assert lines[3] == "12 findings in 3 books, 1 could not be read"
     assert lines[0] == (f"{folder / 'a_partnerships.xlsx'}: 9 indicators in 1 table: 1 on, 1 within, "
                         "2 off, 5 none; 3 errors, 3 warnings, 1 info")  # fmt: skip
     assert lines[1] == f"{folder / 'c_broken.xlsx'}: FAILED: empty file (0 bytes)"
@@ -36,7 +37,8 @@ def test_folder_one_line_per_book_and_worst_exit(tmp_path, capsys):
 
 def test_folder_without_failures_exits_1_for_error_findings(tmp_path, capsys):
     assert main(["validate", str(_folder(tmp_path, broken=False))]) == 1
-    assert len(capsys.readouterr().out.strip().splitlines()) == 2
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3 and lines[2] == "12 findings in 2 books"
 
 
 def test_folder_json_is_a_list(tmp_path, capsys):

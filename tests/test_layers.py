@@ -14,6 +14,7 @@ LAYERS = [
     ("kpi_rules", 0),
     ("workbook", 1),  # the package itself; every module below has a layer of its own
     ("workbook.addresses", 1),
+    ("workbook.lock_file", 1),  # is a book open in Excel? (reads a lock file by path only)
     ("workbook.read", 2),
     ("workbook.check", 3),
     ("workbook.plan", 4),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbook.check import BookCheck, check_grids, gc_paused
+from workbook.lock_file import refuse_if_open
 from workbook.plan import plan_from_check
 from workbook.plan.blocks import WorkbookPlan
 from workbook.read.grid import WorkbookReadError, read_grids
@@ -28,11 +29,14 @@ def default_target(source: Path) -> Path:
     return source.with_name(f"{source.stem}{REFRESHED_SUFFIX}{source.suffix}")
 
 
-def choose_target(source: Path, output: str | None, in_place: bool) -> Path:
-    """Where the refreshed copy goes; a mistake is a WorkbookWriteError (one line)."""
+def choose_target(source: Path, output: str | None, in_place: bool, force: bool = False) -> Path:
+    """Where the refreshed copy goes; a mistake is a WorkbookWriteError (one line). In place, a
+    book open in Excel or LibreOffice is refused (BookOpenError) unless `force`."""
     if in_place:
         if output:
             raise WorkbookWriteError("use either -o or --in-place, not both")
+        if not force:
+            refuse_if_open(source)
         return source
     target = Path(output) if output else default_target(source)
     if target.suffix.lower() != source.suffix.lower():
