@@ -392,7 +392,7 @@ def _broken_sheet(path: Path, fixture: Path) -> None:
 
 @pytest.mark.parametrize("make, reason", [
     (_not_a_zip, "not a zip"),
-    (_truncated_zip, "not a readable zip"),
+    (_truncated_zip, "truncated or damaged"),
     (_encrypted, "OLE file"),
     (_binary_workbook, "xlsb"),
     (_broken_sheet, "cannot parse xl/worksheets/sheet1.xml"),

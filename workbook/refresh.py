@@ -9,8 +9,9 @@ from workbook.check import BookCheck, check_grids, gc_paused
 from workbook.lock_file import refuse_if_open
 from workbook.plan import plan_from_check
 from workbook.plan.blocks import WorkbookPlan
-from workbook.read.grid import WorkbookReadError, read_grids
+from workbook.read.grid import read_grids
 from workbook.read.rules_source import find_rules
+from workbook.read.snapshot import take_snapshot
 from workbook.xlsx.writer import WorkbookWriteError, apply_plan
 
 REFRESHED_SUFFIX = "-refreshed"
@@ -49,14 +50,14 @@ def choose_target(source: Path, output: str | None, in_place: bool, force: bool 
 
 
 def refresh_book(source: Path, target: Path, rules_path: str | Path | None = None) -> Refreshed:
+    """Read the source once (a snapshot the reader and the writer share), check, plan, write."""
     source = Path(source)
-    if not source.is_file():
-        raise WorkbookReadError(source, "no such file")
+    snapshot = take_snapshot(source)
     with gc_paused():
-        grids = read_grids(source)
+        grids = read_grids(snapshot)
         rules = find_rules(source, rules_path, grids)
         check = check_grids(grids, rules, source.name)
         plan = plan_from_check(check, grids)
         del grids  # the sheets' values are the largest thing held; the writer streams the file again
-        apply_plan(source, target, plan)
+        apply_plan(snapshot, target, plan)
     return Refreshed(source, target, check, plan)

@@ -1,82 +1,126 @@
-"""Facts only the package XML knows: which cells carry a percent number format, hidden columns."""
+"""Facts only the package XML knows: which cells carry a percent number format, hidden columns,
+and how far each sheet's cells really reach (checked before the native reader allocates a grid).
+
+Every pass over a sheet part is one streamed, linear scan: chunks of the inflated XML, each
+searched once, with at most one short tag carried over to the next chunk."""
 
 from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from workbook.addresses import column_index
+from kpi_rules.errors import shorten
+from workbook.addresses import cell_name, column_index
+from workbook.read.package import (
+    DAMAGED,
+    WorkbookReadError,
+    read_part,
+    tag_attributes,
+    workbook_part,
+)
 
 if TYPE_CHECKING:
     from workbook.read.grid import Grid
 
 BUILTIN_PERCENT_FORMATS = {9, 10}
-SHEET_RE = re.compile(rb"<sheet\b[^>]*?>")
-ATTR_RE = re.compile(rb'([\w:]+)="([^"]*)"')
-RELATIONSHIP_RE = re.compile(rb"<Relationship\b[^>]*?>")
-NUMFMT_RE = re.compile(rb"<numFmt\b[^>]*?>")
-CELLXFS_RE = re.compile(rb"<cellXfs\b.*?</cellXfs>", re.DOTALL)
-XF_RE = re.compile(rb"<xf\b[^>]*?>")
-COL_RE = re.compile(rb"<col\b[^>]*?>")
+SHEET_RE = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?>")
+RELATIONSHIP_RE = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?>")
+NUMFMT_RE = re.compile(rb"<(?:\w+:)?numFmt\b[^>]*?>")
+CELLXFS_RE = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.DOTALL)
+XF_RE = re.compile(rb"<(?:\w+:)?xf\b[^>]*?>")
+COL_RE = re.compile(rb"<(?:\w+:)?col\b[^>]*?>")
+# A cell or row reference that reaches column AAA or row 10,000: only these are looked at one
+# by one, so an ordinary sheet's scan does no per-cell work.
+FAR_REF_RE = re.compile(rb'\sr\s*=\s*["\'](?:([A-Za-z]{3,})([0-9]*)|([A-Za-z]{0,2})([0-9]{5,}))["\']')
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # Excel's last cell is XFD1048576
+SPARSE_AREA = 500_000  # a grid this large must be reasonably filled to be worth allocating
+SPARSE_FACTOR = 32
+MAX_AREA = 60_000_000  # past this, even a full grid would not fit in memory as Python values
+MAX_TAG = 4096  # a tag longer than this is not one the scan looks for
 QUOTED_RE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 
 
 class PackageExtras:
     """Reads styles, the workbook's sheet list and its relationships once per file."""
 
-    def __init__(self, archive: zipfile.ZipFile):
+    def __init__(self, path: Path, archive: zipfile.ZipFile):
+        self.path = path
         self.archive = archive
         self.sheet_parts = self._sheet_parts()
         self.percent_styles = self._percent_styles()
+        self.scans: dict[str, SheetScan] = {}
+
+    def check_extents(self) -> None:
+        """Scan every sheet part once, before the native reader sees it: refuse a sheet whose
+        cells reach past Excel's limits or would need a grid far larger than its data."""
+        for sheet, part in self.sheet_parts.items():
+            if part in self.archive.NameToInfo:
+                scan = self._scan(part)
+                self.scans[sheet] = scan
+                scan.check(self.path, sheet)
 
     def annotate(self, grid: Grid) -> None:
         part = self.sheet_parts.get(grid.sheet)
         if part is None:
             return
-        grid.hidden_columns = _hidden_columns(self._sheet_head(part))
-        grid.percent_cells = self._percent_cells(part)
+        grid.hidden_columns = self._hidden_columns(grid.sheet, part)
+        scan = self.scans.get(grid.sheet)
+        grid.percent_cells = scan.percent_cells() if scan else PercentCells()
 
-    def _percent_cells(self, name: str) -> PercentCells:
-        if not self.percent_styles:
-            return PercentCells()
+    def _scan(self, part: str) -> SheetScan:
+        scan = SheetScan(self.percent_styles)
         try:
-            with self.archive.open(name) as stream:
-                return _cells_with_styles(stream, self.percent_styles)
-        except KeyError:
-            return PercentCells()
+            with self.archive.open(part) as stream:
+                for piece in linear_pieces(stream):
+                    scan.feed(piece)
+        except DAMAGED as error:
+            raise WorkbookReadError(self.path, f"damaged part {shorten(part, 60)} ({shorten(error, 80)})")
+        return scan
+
+    def _hidden_columns(self, sheet: str, part: str) -> set[int]:
+        try:
+            return _hidden_columns(self._sheet_head(part))
+        except ValueError as error:
+            raise WorkbookReadError(self.path, f"sheet {shorten(sheet)}: a damaged column "
+                                               f"width entry ({shorten(error, 60)})")
 
     def _sheet_head(self, name: str) -> bytes:
         """The sheet XML before its cell data (column widths and hidden flags live there)."""
         head = b""
         try:
             with self.archive.open(name) as stream:
-                while b"<sheetData" not in head:
+                while b"<sheetData" not in head and len(head) < MAX_HEAD:
                     chunk = stream.read(16384)
                     if not chunk:
                         break
                     head += chunk
         except KeyError:
             return b""
+        except DAMAGED as error:
+            raise WorkbookReadError(self.path, f"damaged part {shorten(name, 60)} ({shorten(error, 80)})")
         return head.split(b"<sheetData", 1)[0]
 
     def _read(self, name: str) -> bytes:
-        try:
-            return self.archive.read(name)
-        except KeyError:
-            return b""
+        return read_part(self.path, self.archive, name) or b""
 
     def _sheet_parts(self) -> dict[str, str]:
+        book = workbook_part(self.path, self.archive) or "xl/workbook.xml"
+        folder = str(PurePosixPath(book).parent)
+        rels_part = f"{folder}/_rels/{PurePosixPath(book).name}.rels".lstrip("./")
         targets = {}
-        for tag in RELATIONSHIP_RE.findall(self._read("xl/_rels/workbook.xml.rels")):
-            attrs = _attrs(tag)
-            targets[attrs.get("Id")] = _resolve("xl", attrs.get("Target", ""))
+        self.styles_part = "xl/styles.xml"
+        for tag in RELATIONSHIP_RE.findall(self._read(rels_part)):
+            attrs = tag_attributes(tag)
+            targets[attrs.get("Id")] = _resolve(folder, attrs.get("Target", ""))
+            if attrs.get("Type", "").endswith("/styles"):
+                self.styles_part = targets[attrs.get("Id")]
         parts = {}
-        for tag in SHEET_RE.findall(self._read("xl/workbook.xml")):
-            attrs = _attrs(tag)
+        for tag in SHEET_RE.findall(self._read(book)):
+            attrs = tag_attributes(tag)
             relation = attrs.get("r:id") or next(
                 (value for key, value in attrs.items() if key.endswith(":id")), None
             )
@@ -85,24 +129,31 @@ class PackageExtras:
         return parts
 
     def _percent_styles(self) -> set[int]:
-        styles = self._read("xl/styles.xml")
+        styles = self._read(self.styles_part)
         percent_formats = set(BUILTIN_PERCENT_FORMATS)
         for tag in NUMFMT_RE.findall(styles):
-            attrs = _attrs(tag)
+            attrs = tag_attributes(tag)
             if _is_percent_code(_unescape(attrs.get("formatCode", ""))):
-                percent_formats.add(int(attrs.get("numFmtId", "-1")))
+                percent_formats.add(self._style_number(attrs.get("numFmtId", "-1")))
         block = CELLXFS_RE.search(styles)
         if not block:
             return set()
         return {
             index
             for index, tag in enumerate(XF_RE.findall(block.group(0)))
-            if int(_attrs(tag).get("numFmtId", "0")) in percent_formats
+            if self._style_number(tag_attributes(tag).get("numFmtId", "0")) in percent_formats
         }
+
+    def _style_number(self, text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise WorkbookReadError(self.path, f"damaged styles part: numFmtId "
+                                               f"{shorten(repr(text), 30)} is not a number") from None
 
 
 def _attrs(tag: bytes) -> dict[str, str]:
-    return {key.decode(): value.decode("utf-8", "replace") for key, value in ATTR_RE.findall(tag)}
+    return tag_attributes(tag)
 
 
 def _unescape(text: str) -> str:
@@ -129,11 +180,15 @@ def _is_percent_code(code: str) -> bool:
 
 
 def _hidden_columns(head: bytes) -> set[int]:
+    """Hidden columns, 1-based; a range is clipped to Excel's 16,384 columns (a file may claim
+    columns 1 to 2,000,000,000)."""
     hidden: set[int] = set()
     for tag in COL_RE.findall(head):
         attrs = _attrs(tag)
         if attrs.get("hidden") in ("1", "true"):
-            hidden.update(range(int(attrs.get("min", "0")), int(attrs.get("max", "0")) + 1))
+            first = max(int(attrs.get("min", "0")), 1)
+            last = min(int(attrs.get("max", "0")), MAX_COLUMNS)
+            hidden.update(range(first, last + 1))
     return hidden
 
 
@@ -166,26 +221,72 @@ class PercentCells:
 
 
 _CHUNK = 1 << 20
+MAX_HEAD = 8 << 20  # column definitions before <sheetData> beyond this are not a real sheet
 
 
-def _cells_with_styles(stream, styles: set[int]) -> PercentCells:
-    """Scan a sheet part, a chunk at a time, for cells whose style is a percent style."""
+def linear_pieces(stream, chunk_size: int = _CHUNK):
+    """A part's XML in pieces that never cut a short tag in two: each piece ends before the
+    last '<' of what was read, unless that tag would be longer than MAX_TAG, in which case the
+    piece ends where the data does. Every byte is searched once plus at most MAX_TAG again."""
+    tail = b""
+    while chunk := stream.read(chunk_size):
+        buffer = tail + chunk
+        cut = buffer.rfind(b"<", max(len(buffer) - MAX_TAG, 0))
+        cut = len(buffer) if cut <= 0 else cut
+        yield buffer[:cut]
+        tail = buffer[cut:]
+    if tail:
+        yield tail
+
+
+class SheetScan:
+    """One pass over a sheet part: how far its cells reach, how many there are, and (when the
+    styles have any) which cells carry a percent style."""
+
+    def __init__(self, percent_styles: set[int]):
+        self.cells = 0
+        self.last_row = self.last_column = 0
+        self.far_cell = ""
+        self._rows: dict[bytes, list[int]] = {}
+        self._percent = _percent_pattern(percent_styles)
+
+    def feed(self, piece: bytes) -> None:
+        self.cells += piece.count(b"<c ") + piece.count(b"<c>") + piece.count(b":c ")
+        for match in FAR_REF_RE.finditer(piece):
+            self._reach(match)
+        if self._percent is not None:
+            for match in self._percent.finditer(piece):
+                self._rows.setdefault(match.group(1), []).append(int(match.group(2)))
+
+    def _reach(self, match: re.Match) -> None:
+        letters = (match.group(1) or match.group(3) or b"").decode().upper()
+        digits = match.group(2) or match.group(4) or b""
+        row = int(digits) if digits else 0
+        column = column_index(letters) if len(letters) <= 8 else MAX_COLUMNS + 1
+        if row * max(column, 1) > self.last_row * max(self.last_column, 1) or not self.far_cell:
+            self.far_cell = f"{letters}{digits.decode()}"[:20]
+        self.last_row = max(self.last_row, row)
+        self.last_column = max(self.last_column, column)
+
+    def check(self, path: Path, sheet: str) -> None:
+        where = f"sheet {shorten(sheet)}"
+        if self.last_row > MAX_ROWS or self.last_column > MAX_COLUMNS:
+            raise WorkbookReadError(path, f"{where}: a cell at {self.far_cell} is beyond Excel's "
+                                          f"last cell XFD1048576 (a damaged or crafted file)")
+        area = self.last_row * max(self.last_column, 1)
+        if area > MAX_AREA or (area > SPARSE_AREA and area > SPARSE_FACTOR * max(self.cells, 1)):
+            last = cell_name(max(self.last_row, 1), max(self.last_column, 1))
+            raise WorkbookReadError(path, f"{where}: cells reach {last} but only {self.cells:,} are "
+                                          f"used: clear the stray cells (Ctrl+End) and save")
+
+    def percent_cells(self) -> PercentCells:
+        return PercentCells({column_index(letters.decode()): np.unique(np.array(found, dtype=np.int64))
+                             for letters, found in self._rows.items()})  # fmt: skip
+
+
+def _percent_pattern(styles: set[int]) -> re.Pattern | None:
     if not styles:
-        return PercentCells()
+        return None
     # Only cells whose style is one of the percent styles match, so the scan stays cheap.
     alternatives = b"|".join(str(style).encode() for style in sorted(styles))
-    pattern = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"(?: t="\w+")? s="(?:' + alternatives + rb')"')
-    rows: dict[bytes, list[int]] = {}
-    tail = b""
-    while True:
-        chunk = stream.read(_CHUNK)
-        buffer = tail + chunk
-        cut = buffer.rfind(b"<c ") if chunk else len(buffer)  # a tag cut in two waits for the next chunk
-        cut = len(buffer) if cut < 0 else cut
-        for match in pattern.finditer(buffer, 0, cut):
-            rows.setdefault(match.group(1), []).append(int(match.group(2)))
-        tail = buffer[cut:]
-        if not chunk:
-            break
-    return PercentCells({column_index(letters.decode()): np.unique(np.array(found, dtype=np.int64))
-                         for letters, found in rows.items()})  # fmt: skip
+    return re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"(?: t="\w+")? s="(?:' + alternatives + rb')"')

@@ -17,6 +17,7 @@ import python_calamine
 
 from workbook.read.formats import PackageExtras, PercentCells
 from workbook.read.package import WorkbookReadError, open_package
+from workbook.read.snapshot import Snapshot, take_snapshot
 
 
 @dataclass(frozen=True)
@@ -79,21 +80,26 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_grids(path: str | Path) -> dict[str, Grid]:
-    """Every worksheet of an .xlsx/.xlsm as a Grid. Raises WorkbookReadError, never anything else."""
-    path = Path(path)
-    archive = open_package(path)
+def read_grids(source: str | Path | Snapshot) -> dict[str, Grid]:
+    """Every worksheet of an .xlsx/.xlsm as a Grid. Raises WorkbookReadError, never anything else.
+
+    The file is read once (a Snapshot); every sheet's extent is checked by a linear scan before
+    the native reader allocates its grid, so a crafted far cell is a one-line refusal."""
+    snapshot = source if isinstance(source, Snapshot) else take_snapshot(source)
+    archive = open_package(snapshot)
     with archive:
-        extras = PackageExtras(archive)
-        grids = _calamine_grids(path)
+        extras = PackageExtras(snapshot.path, archive)
+        extras.check_extents()
+        grids = _calamine_grids(snapshot)
         for grid in grids.values():
             extras.annotate(grid)
     return grids
 
 
-def _calamine_grids(path: Path) -> dict[str, Grid]:
+def _calamine_grids(snapshot: Snapshot) -> dict[str, Grid]:
+    path = snapshot.path
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+        book = python_calamine.CalamineWorkbook.from_filelike(snapshot.stream(), load_tables=True)
     except python_calamine.PasswordError:
         raise WorkbookReadError(path, "encrypted (password-protected): remove the password")
     except Exception as exc:  # noqa: BLE001 - calamine raises several Rust-side error types

@@ -37,9 +37,13 @@ class TemporaryFile:
         self.path = path
         self.target = target
 
-    def commit(self) -> None:
-        """Give the content the target's name (atomically), keeping the target's permissions."""
+    def commit(self, check: Callable[[], None] | None = None) -> None:
+        """Give the content the target's name (atomically), keeping the target's permissions.
+        `check`, called just before the rename, may refuse it by raising (the content is then
+        discarded)."""
         try:
+            if check is not None:
+                check()
             os.chmod(self.path, _mode_for(self.target))
             os.replace(self.path, self.target)
         except BaseException as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from kpi_rules.errors import one_line
 from workbook.xlsx.atomic import WorkbookWriteError
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -59,10 +60,16 @@ def local_name(element: etree._Element) -> str:
 
 
 def parse_part(data: bytes, part_name: str) -> etree._Element:
+    """A part's XML; a document type declaration is refused (Office files never carry one, and
+    its entities would be written back unresolved, leaving the output not well-formed)."""
     try:
-        return etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as error:
-        raise WorkbookWriteError(f"cannot parse {part_name}: {error}") from error
+        root = etree.fromstring(data, _PARSER)
+    except (etree.XMLSyntaxError, ValueError) as error:
+        raise WorkbookWriteError(f"cannot parse {part_name}: {one_line(error, 120)}") from error
+    if root.getroottree().docinfo.doctype:
+        raise WorkbookWriteError(f"{part_name} declares a DOCTYPE or entities, which Office "
+                                 f"files never do: a crafted or damaged file")
+    return root
 
 
 def serialize_part(root: etree._Element) -> bytes:

@@ -16,11 +16,12 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from lxml import etree
 
+from workbook.read.package import WorkbookReadError, open_package
+from workbook.read.snapshot import Snapshot
 from workbook.xlsx.atomic import WorkbookWriteError
 from workbook.xlsx.ooxml import (
     CT_RELS,
@@ -136,8 +137,9 @@ class _Deflater:
 class Package:
     """Parts of one workbook package, with pending replacements, additions and deletions."""
 
-    def __init__(self, path: Path, archive: zipfile.ZipFile):
-        self.path = path
+    def __init__(self, snapshot: Snapshot, archive: zipfile.ZipFile):
+        self.snapshot = snapshot
+        self.path = snapshot.path
         self._archive = archive
         self._infos = {info.filename: info for info in archive.infolist()}
         self._replaced: dict[str, _NewMember] = {}
@@ -148,19 +150,17 @@ class Package:
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: Path) -> Package:
-        path = Path(path)
-        _check_container(path)
+    def open(cls, snapshot: Snapshot) -> Package:
+        """The package held by a snapshot; its members checked as the reader checks them."""
+        _check_container(snapshot)
         try:
-            archive = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
-            raise WorkbookWriteError(f"{path.name} is not a readable zip package: {error}") from error
-        for info in archive.infolist():
-            if info.flag_bits & 0x1:
-                raise WorkbookWriteError(f"{path.name} has encrypted zip members: cannot rewrite it")
+            archive = open_package(snapshot)
+        except WorkbookReadError as error:
+            raise WorkbookWriteError(str(error)) from error
         if "[Content_Types].xml" not in archive.NameToInfo:
-            raise WorkbookWriteError(f"{path.name} is a zip but not an Office package")
-        return cls(path, archive)
+            archive.close()
+            raise WorkbookWriteError(f"{snapshot.name} is a zip but not an Office package")
+        return cls(snapshot, archive)
 
     def close(self) -> None:
         self._archive.close()
@@ -280,7 +280,7 @@ class Package:
         if self.content_types.changed:
             self._store_content_types()
         writer = _ZipWriter(out)
-        with open(self.path, "rb") as source:
+        with self.snapshot.stream() as source:
             for name, info in self._infos.items():
                 if name in self._deleted:
                     continue
@@ -299,12 +299,8 @@ class Package:
         )
 
 
-def _check_container(path: Path) -> None:
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-    except OSError as error:
-        raise WorkbookWriteError(f"cannot read {path}: {error.strerror}") from error
+def _check_container(snapshot: Snapshot) -> None:
+    head, path = snapshot.data[:8], snapshot.path
     if head.startswith(OLE_MAGIC):
         raise WorkbookWriteError(
             f"{path.name} is an OLE file (password-protected workbook or legacy .xls): cannot rewrite it"
@@ -435,6 +431,7 @@ class _ZipWriter:
         data = source.read(info.compress_size)
         if len(data) != info.compress_size:
             raise WorkbookWriteError(f"zip member {info.filename} is truncated")
+        _check_copied(info, data)
         flags = info.flag_bits & ~DATA_DESCRIPTOR_FLAG
         self._write_member(info.filename, flags, info.compress_type, info.date_time,
                            info.CRC, data, info.file_size, info.external_attr)
@@ -467,6 +464,40 @@ class _ZipWriter:
         self._out.write(directory)
         self._out.write(END_RECORD.pack(b"PK\x05\x06", 0, 0, count, count, len(directory),
                                         self._offset, 0))
+
+
+def _check_copied(info: zipfile.ZipInfo, data: bytes) -> None:
+    """A member copied raw is inflated once to check its CRC and size: the output never
+    carries a damaged member on (a bad CRC in an image would make the copy fail a zip check)."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        crc, size = zlib.crc32(data), len(data)
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        crc, size = _inflated_crc(info, data)
+    else:
+        raise WorkbookWriteError(f"zip member {info.filename} uses an unsupported compression")
+    if crc != info.CRC or size != info.file_size:
+        raise WorkbookWriteError(f"damaged zip member {info.filename} (bad CRC-32 or size)")
+
+
+def _inflated_crc(info: zipfile.ZipInfo, data: bytes) -> tuple[int, int]:
+    inflater = zlib.decompressobj(-15)
+    crc = size = 0
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), READ_PIECE):
+            piece = inflater.decompress(view[start:start + READ_PIECE], READ_PIECE * 4)
+            while True:
+                crc, size = zlib.crc32(piece, crc), size + len(piece)
+                if size > info.file_size or not inflater.unconsumed_tail:
+                    break
+                piece = inflater.decompress(inflater.unconsumed_tail, READ_PIECE * 4)
+            if size > info.file_size:
+                break
+        rest = inflater.flush()
+        crc, size = zlib.crc32(rest, crc), size + len(rest)
+    except zlib.error as error:
+        raise WorkbookWriteError(f"damaged zip member {info.filename} ({error})") from error
+    return crc, size
 
 
 def _dos_time(date_time: tuple) -> tuple[int, int]:

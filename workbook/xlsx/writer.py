@@ -26,6 +26,7 @@ Strings are written as inline strings, so xl/sharedStrings.xml is never touched.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from pathlib import Path
@@ -34,6 +35,8 @@ from lxml import etree
 
 from workbook.addresses import column_letter, quote_sheet, sheet_key
 from workbook.plan.blocks import PrintTitles, SheetContent, WorkbookPlan
+from workbook.read.package import WorkbookReadError
+from workbook.read.snapshot import Snapshot, take_snapshot
 from workbook.xlsx.atomic import WorkbookWriteError, write_temporary
 from workbook.xlsx.chart import chart_xml, drawing_xml
 from workbook.xlsx.ooxml import (
@@ -67,12 +70,19 @@ BAD_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 MAX_SHEET_NAME = 31
 
 
-def apply_plan(source: Path, target: Path, plan: WorkbookPlan) -> None:
+def apply_plan(source: Path | Snapshot, target: Path, plan: WorkbookPlan) -> None:
     """Write `target`: a copy of `source` with `plan` applied. `target` may be `source`
     (in place): either way the file at `target` is replaced atomically, and on any error
-    nothing is written and WorkbookWriteError names the reason in one line."""
-    source, target = Path(source), Path(target)
-    package = Package.open(source)
+    nothing is written and WorkbookWriteError names the reason in one line.
+
+    `source` is read once (pass the Snapshot the plan was made from); in place, the file is
+    replaced only if it still holds those bytes, and through a symbolic link its target is."""
+    snapshot = source if isinstance(source, Snapshot) else _snapshot(Path(source))
+    target = Path(target)
+    in_place = _same_file(snapshot, target)
+    if in_place:
+        target = snapshot.real_path
+    package = Package.open(snapshot)
     try:
         try:
             _PlanWriter(package).apply(plan)
@@ -82,8 +92,30 @@ def apply_plan(source: Path, target: Path, plan: WorkbookPlan) -> None:
     except WorkbookWriteError:
         raise
     except (ValueError, KeyError, IndexError, etree.LxmlError) as error:
-        raise WorkbookWriteError(f"cannot write {source.name}: {error!r}") from error
-    written.commit()
+        raise WorkbookWriteError(f"cannot write {snapshot.name}: {error!r}") from error
+    written.commit(_unchanged_since_read(snapshot) if in_place else None)
+
+
+def _snapshot(path: Path) -> Snapshot:
+    try:
+        return take_snapshot(path)
+    except WorkbookReadError as error:
+        raise WorkbookWriteError(str(error)) from error
+
+
+def _same_file(snapshot: Snapshot, target: Path) -> bool:
+    try:
+        return os.path.samefile(snapshot.real_path, target)
+    except OSError:
+        return False
+
+
+def _unchanged_since_read(snapshot: Snapshot):
+    def check() -> None:
+        if not snapshot.unchanged():
+            raise WorkbookWriteError(f"{snapshot.name} changed on disk while it was being "
+                                     f"refreshed: nothing written, run the refresh again")
+    return check
 
 
 class _PlanWriter:
