@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import posixpath
+from dataclasses import dataclass
+
 from lxml import etree
 
 from kpi_rules.errors import one_line
@@ -89,3 +92,55 @@ def insert_in_order(parent: etree._Element, child: etree._Element, order: tuple 
 
 def first_child(parent: etree._Element, tag: str) -> etree._Element | None:
     return parent.find(main(tag))
+
+
+# -- relationships ---------------------------------------------------------------------------
+@dataclass
+class Relationship:
+    id: str
+    type: str
+    target: str  # a part name when internal, the raw target when external
+    external: bool = False
+
+    @classmethod
+    def from_element(cls, element: etree._Element, base: str) -> Relationship:
+        raw = element.get("Target", "")
+        external = element.get("TargetMode") == "External"
+        target = raw if external else resolve_target(base, raw)
+        return cls(element.get("Id", ""), element.get("Type", ""), target, external)
+
+
+def rels_part_for(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def resolve_target(base: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(base, target))
+
+
+def relative_target(base: str, part: str) -> str:
+    return posixpath.relpath(part, base or ".")
+
+
+def relationships_xml(rels: list[Relationship], base: str) -> bytes:
+    root = etree.Element(f"{{{NS_PKG_REL}}}Relationships", nsmap={None: NS_PKG_REL})
+    for rel in rels:
+        target = rel.target if rel.external else relative_target(base, rel.target)
+        element = etree.SubElement(root, f"{{{NS_PKG_REL}}}Relationship")
+        element.set("Id", rel.id)
+        element.set("Type", rel.type)
+        element.set("Target", target)
+        if rel.external:
+            element.set("TargetMode", "External")
+    return serialize_part(root)
+
+
+def free_relationship_id(rels: list[Relationship]) -> str:
+    used = {rel.id for rel in rels}
+    number = 1
+    while f"rId{number}" in used:
+        number += 1
+    return f"rId{number}"

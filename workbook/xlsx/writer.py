@@ -53,13 +53,16 @@ from workbook.xlsx.ooxml import (
     REL_STYLES,
     REL_WORKSHEET,
     WORKBOOK_ORDER,
+    Relationship,
+    free_relationship_id,
     insert_in_order,
     main,
     parse_part,
+    rels_part_for,
     serialize_part,
 )
 from workbook.xlsx.owned_sheet import filter_range, worksheet_xml
-from workbook.xlsx.package import Package, Relationship, free_relationship_id, rels_part_for
+from workbook.xlsx.package import Package
 from workbook.xlsx.styles import StyleBook
 from workbook.xlsx.worksheet import SheetEdits, rewrite_worksheet
 
