@@ -18,6 +18,7 @@ import numpy as np
 
 from kpi_rules import Rules
 from kpi_rules.columns import Columns
+from kpi_rules.findings import POINTS_FORMAT
 from kpi_rules.table import status_texts, typed_status_style
 from kpi_rules.values import fold
 from workbook.addresses import cell_name
@@ -48,7 +49,7 @@ TREND_TEXT = {"improving": "▲ Improving", "worsening": "▼ Worsening", "no_ch
 VARIANCE_FORMAT, VARIANCE_PCT_FORMAT = "#,##0.###;-#,##0.###;0", "0.0%"
 # The variance of a percentage indicator is in percentage points: 74% against 80% is -6.0 pp
 # (written as the number -6, so that it is not read as a percentage of anything).
-VARIANCE_POINTS_FORMAT = '+0.0" pp";-0.0" pp";0.0" pp"'
+VARIANCE_POINTS_FORMAT = POINTS_FORMAT
 
 # --- one table ------------------------------------------------------------------------------
 
