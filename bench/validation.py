@@ -81,9 +81,9 @@ def main() -> int:
             check = check_book(make_book(Path(work) / f"kpis-{size}.xlsx", size))
             found = len(check.findings)
             content = validation_sheet(check)
-            costs["build"].append(per_finding(lambda: validation_sheet(check), found, args.repeat))
+            costs["build"].append(per_finding(lambda c=check: validation_sheet(c), found, args.repeat))
             costs["write"].append(per_finding(
-                lambda: worksheet_xml(content, _styles(), None), found, args.repeat))
+                lambda c=content: worksheet_xml(c, _styles(), None), found, args.repeat))
             print(f"{found:,} findings: build {costs['build'][-1]:.0f} µs, "
                   f"write {costs['write'][-1]:.0f} µs per finding")
     worst = 0.0
