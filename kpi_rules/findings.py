@@ -168,6 +168,19 @@ def show_value(number: float, percent: bool) -> str:
     return f"{number:,.4g}" if abs(number) < 1000 else f"{number:,.1f}"
 
 
+# The variance of a percentage indicator is in percentage points: 74% against 80% is -6.0 pp.
+# The sheets write the number of points with this format; show_points writes the same text.
+POINTS_FORMAT = '+0.0" pp";-0.0" pp";0.0" pp"'
+
+
+def show_points(variance: float) -> str:
+    """A difference of two fractions (-0.06) as POINTS_FORMAT shows its points: "-6.0 pp"."""
+    points = variance * 100
+    if points == 0:
+        return "0.0 pp"
+    return f"{'+' if points > 0 else '-'}{abs(points):.1f} pp"
+
+
 def _raw(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "blank"

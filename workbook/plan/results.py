@@ -18,9 +18,10 @@ import numpy as np
 
 from kpi_rules import Rules
 from kpi_rules.columns import Columns
+from kpi_rules.findings import POINTS_FORMAT
 from kpi_rules.table import status_texts, typed_status_style
 from kpi_rules.values import fold
-from workbook.addresses import cell_name
+from workbook.addresses import cell_name, quote_sheet
 from workbook.check import STATUS_CODES
 from workbook.plan.blocks import (
     CellBlock,
@@ -48,7 +49,7 @@ TREND_TEXT = {"improving": "▲ Improving", "worsening": "▼ Worsening", "no_ch
 VARIANCE_FORMAT, VARIANCE_PCT_FORMAT = "#,##0.###;-#,##0.###;0", "0.0%"
 # The variance of a percentage indicator is in percentage points: 74% against 80% is -6.0 pp
 # (written as the number -6, so that it is not read as a percentage of anything).
-VARIANCE_POINTS_FORMAT = '+0.0" pp";-0.0" pp";0.0" pp"'
+VARIANCE_POINTS_FORMAT = POINTS_FORMAT
 
 # --- one table ------------------------------------------------------------------------------
 
@@ -125,7 +126,8 @@ def plan_table(plan: WorkbookPlan, layout: TableLayout, rows: Columns, grid: Gri
         column[sheet_rows - top] = _output_values(rows, output.name, texts)
         formats = _number_formats(rows, output.name, top, len(column))
         formulas = _formula_rows(grid, output.column, top, bottom)
-        plan.formulas_kept.extend(f"{layout.sheet}!{cell_name(row, output.column)}" for row in formulas)
+        plan.formulas_kept.extend(f"{quote_sheet(layout.sheet)}!{cell_name(row, output.column)}"
+                                  for row in formulas)
         plan.blocks.extend(_column_blocks(layout, output, top, column, formats, sheet_rows, grid,
                                           formulas))
         if output.name == "status":
