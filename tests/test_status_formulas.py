@@ -35,6 +35,8 @@ def test_status_formulas_survive_a_refresh_and_are_listed(tmp_path, capsys):
     assert code in (0, 1)
     assert _formulas(tmp_path / "out.xlsx", books.STATUS_COLUMN) == before
     assert "typed status" not in out  # nothing was replaced, so nothing is reported as changed
+    validation = read_grids(tmp_path / "out.xlsx")["KPI Validation"].values
+    assert any("Status formula disagrees" in map(str, row) for row in validation)
     assert "3 formulas left as they are (refresh never overwrites a formula): 'KPIs'!G2, 'KPIs'!G3, 'KPIs'!G4" in out
 
 
