@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kpi_rules import RulesError
+from kpi_rules.errors import internal_error
 from workbook.check import BookCheck, check_book
 from workbook.read.grid import WorkbookReadError
 from workbook.read.tables import LayoutError
@@ -48,7 +49,7 @@ def check_one(path: Path, rules_path: str | None) -> BookResult:
     except MemoryError:
         return BookResult(path, error="not enough memory to read this workbook")
     except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
-        return BookResult(path, error=f"internal error ({type(exc).__name__}: {exc})")
+        return BookResult(path, error=internal_error(exc))
 
 
 def one_line_reason(path: Path, exc: Exception) -> str:
@@ -122,6 +123,6 @@ def _shown(path: Path, show: Callable, what) -> int | None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return None
     except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
-        print(f"kpi: {path}: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
+        print(f"kpi: {path}: {internal_error(exc)}", file=sys.stderr)
         return EXIT_FAILED
     return None

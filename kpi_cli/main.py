@@ -13,7 +13,7 @@ import os
 import sys
 import traceback
 
-from kpi_rules.errors import KpiError, one_line
+from kpi_rules.errors import KpiError, internal_error, one_line
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         return _fail("not enough memory for this workbook")
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into one line
-        return _fail(f"internal error ({type(exc).__name__}: {exc})")
+        return _fail(internal_error(exc))
 
 
 def _fail(message: str) -> int:

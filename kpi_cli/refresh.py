@@ -20,6 +20,8 @@ from kpi_cli.batch import (
 from kpi_cli.terminal import book_line, counts_line, summary_text, total_line, write_findings_csv
 from kpi_cli.validate import add_findings_csv_argument
 from kpi_rules import RulesError
+from kpi_rules.errors import internal_error, shorten
+from workbook.addresses import quote_sheet
 from workbook.lock_file import BookOpenError
 from workbook.read.grid import WorkbookReadError
 from workbook.read.tables import LayoutError
@@ -65,8 +67,13 @@ def describe(result: Refreshed) -> str:
     changes = result.plan.status_changes
     if changes:
         lines.append(f"{len(changes)} typed status{'es' if len(changes) != 1 else ''} changed:")
-        lines += [f"  {c.sheet}!{c.cell} {c.reference or ''}: {c.before!r} -> {c.after!r}".replace("  ", " ", 1)
-                  for c in changes]
+        lines += [f"  {quote_sheet(c.sheet)}!{c.cell}{' ' + c.reference if c.reference else ''}: "
+                  f"{c.before!r} -> {c.after!r}" for c in changes]
+    kept = result.plan.formulas_kept
+    if kept:
+        lines.append(f"{len(kept)} formula{'s' if len(kept) != 1 else ''} left as "
+                     f"{'they are' if len(kept) != 1 else 'it is'} (refresh never overwrites a "
+                     f"formula): {shorten(', '.join(kept), 120)}")
     return "\n".join(lines)
 
 
@@ -115,4 +122,8 @@ def _refresh_one(book: Path, folder: Path, out_dir: Path | None, args) -> _Refre
         result = refresh_book(book, _target(book, output, args), args.rules)
     except KNOWN_ERRORS as exc:
         return _Refreshed(book, error=one_line_reason(book, exc))
+    except MemoryError:
+        return _Refreshed(book, error="not enough memory to refresh this workbook")
+    except Exception as exc:  # noqa: BLE001 - one bad book is one line; the others go on
+        return _Refreshed(book, error=internal_error(exc))
     return _Refreshed(book, check=result.check, target=result.target)

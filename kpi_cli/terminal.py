@@ -8,7 +8,7 @@ from pathlib import Path
 from kpi_cli.batch import BOOK_SUFFIXES, BookResult
 from kpi_rules.errors import KpiError
 from kpi_rules.values import text_not_formula
-from workbook.addresses import column_letter
+from workbook.addresses import column_letter, quote_sheet
 from workbook.check import STATUS_CODES, BookCheck
 from workbook.read.tables import ROLES
 
@@ -72,7 +72,7 @@ def findings_text(check: BookCheck) -> str:
 
 
 def _cell(sheet: str, cell) -> str:
-    return f"'{sheet}'!{cell}" if cell else f"'{sheet}'"
+    return f"{quote_sheet(sheet)}!{cell}" if cell else quote_sheet(sheet)
 
 
 def counts_line(check: BookCheck) -> str:

@@ -17,6 +17,7 @@ from .findings import (
     Finding,
     Severity,
     find_findings,
+    show_points,
     show_value,
 )
 from .matching import is_reference_code, name_key, reference_key, split_reference
@@ -81,6 +82,7 @@ __all__ = [
     "reference_key",
     "rules_from_dict",
     "rules_from_rows",
+    "show_points",
     "show_value",
     "split_reference",
     "status",

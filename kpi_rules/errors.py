@@ -17,6 +17,11 @@ def shorten(text: object, limit: int = 40) -> str:
     return one_line(text, limit)
 
 
+def internal_error(exc: BaseException) -> str:
+    """How a bug is said to the user, in one line: 'internal error (KeyError: 'x')'."""
+    return one_line(f"internal error ({type(exc).__name__}: {exc})")
+
+
 class KpiError(Exception):
     """A problem the user can fix; str() is one line of at most 200 characters."""
 

@@ -188,7 +188,7 @@ def case_damaged_sheet_xml(d):
     good = _good(d)
     path = _rewrite_member(good, d / "damaged.xlsx", "xl/worksheets/sheet1.xml",
                            lambda data: data[: len(data) // 2])  # fmt: skip
-    return [str(path)], path, "damaged workbook"
+    return [str(path)], path, "sheet Partnerships & Communities: damaged sheet"
 
 
 def case_only_chart_sheet(d):
@@ -271,3 +271,26 @@ def test_bad_input_through_a_real_process_has_no_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == f"kpi: {path}: truncated or damaged file (the zip package is incomplete)\n"
+
+
+def test_a_wrong_columns_header_lists_the_headers_seen_and_the_nearest(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    book = _good(tmp_path)
+    (tmp_path / "kpi.toml").write_text('[columns]\ncommentary = "Comentary"\n', encoding="utf-8")
+    before = sha(book)
+    assert main(["validate", book.name]) == 2
+    line = capsys.readouterr().err.strip()
+    assert len(line.splitlines()) == 1 and len(line) <= 200, line
+    assert line.startswith('kpi: good.xlsx: rules [columns] commentary = "Comentary": no such header')
+    assert "did you mean 'Commentary'?" in line
+    assert 'headers seen: "Reference", "Performance Indicator", ' in line
+    assert line.endswith(", …")  # eleven long headers do not fit on one line
+    assert sha(book) == before
+
+
+def test_no_suggestion_when_nothing_is_close(tmp_path, capsys):
+    book = _good(tmp_path)
+    (tmp_path / "kpi.toml").write_text('[columns]\nprevious = "Last years figure"\n', encoding="utf-8")
+    assert main(["validate", str(book)]) == 2
+    line = capsys.readouterr().err.strip()
+    assert "did you mean" not in line and 'headers seen: "Reference"' in line

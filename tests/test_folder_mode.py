@@ -50,6 +50,23 @@ def test_folder_json_is_a_list(tmp_path, capsys):
     assert len(documents[2]["tables"]) == 3
 
 
-def test_summary_folder(tmp_path, capsys):
-    assert main(["summary", str(_folder(tmp_path, broken=False))]) == 1
+def test_summary_folder_exits_0_when_it_could_count(tmp_path, capsys):
+    # the books hold error findings (validate exits 1) but summary's job is counting, done
+    folder = _folder(tmp_path, broken=False)
+    assert main(["validate", str(folder)]) == 1
+    capsys.readouterr()
+    assert main(["summary", str(folder)]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 2
+
+
+def test_summary_of_one_book_with_error_findings_exits_0(tmp_path, capsys):
+    book = layout1_book(tmp_path / "a_partnerships.xlsx")
+    assert main(["validate", str(book)]) == 1
+    capsys.readouterr()
+    assert main(["summary", str(book)]) == 0
+    assert main(["summary", str(book), "--json"]) == 0
+
+
+def test_summary_folder_with_a_broken_book_exits_2(tmp_path, capsys):
+    assert main(["summary", str(_folder(tmp_path))]) == 2
+    assert "c_broken.xlsx: FAILED: empty file (0 bytes)" in capsys.readouterr().out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import json
 import os
 import pty
 import struct
@@ -149,3 +150,34 @@ def test_findings_csv_refuses_a_workbook_name(tmp_path, capsys):
     assert main(["validate", str(book), "--findings-csv", str(book)]) == 2
     assert "needs a .csv file" in capsys.readouterr().err
     assert book.read_bytes() == before
+
+
+def test_an_unexpected_error_in_one_book_is_one_line_and_the_rest_go_on(tmp_path, capsys, monkeypatch):
+    import kpi_cli.refresh as refresh_command
+
+    folder = tmp_path / "books"
+    folder.mkdir()
+    for name in ("a.xlsx", "b.xlsx", "c.xlsx"):
+        small_book(folder / name)
+    real = refresh_command.refresh_book
+
+    def bug_on_b(book, target, rules):  # a bug in the writer, met by one book only
+        if book.name == "b.xlsx":
+            raise KeyError("xl/worksheets/sheet9.xml")
+        return real(book, target, rules)
+
+    monkeypatch.setattr(refresh_command, "refresh_book", bug_on_b)
+    out_dir = tmp_path / "out"
+    assert main(["refresh", str(folder), "-o", str(out_dir)]) == 2
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert f"{folder / 'b.xlsx'}: FAILED: internal error (KeyError: 'xl/worksheets/sheet9.xml')" in out.splitlines()
+    assert err.splitlines() == [f"kpi: {folder / 'b.xlsx'}: internal error (KeyError: 'xl/worksheets/sheet9.xml')"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["a.xlsx", "c.xlsx"]
+    per_book = len(json.loads(_validate_json(folder / "a.xlsx", capsys))["findings"])
+    assert out.splitlines()[-1] == f"{2 * per_book} findings in 3 books, 1 could not be refreshed"
+
+
+def _validate_json(book: Path, capsys) -> str:
+    main(["validate", str(book), "--json"])
+    return capsys.readouterr().out

@@ -12,6 +12,7 @@ import docx
 import pytest
 
 from kpi_cli.main import main
+from kpi_rules.findings import POINTS_FORMAT
 from tests.pack_books import directorate_folder
 from workbook.pack.content import clean_text, shown_figure, shown_variance
 
@@ -160,11 +161,39 @@ def test_figures_are_shown_as_the_sheet_shows_them(raw, value, percent, shown):
 
 
 @pytest.mark.parametrize(("variance", "percent", "shown"), [
-    (-0.06000000000000005, True, "-6 pts"), (0.0041, True, "+0.41 pts"), (242.0, False, "+242"),
-    (-0.5, False, "-0.5"), (0.0, False, "0"), (1e-17, True, "0 pts"), (float("nan"), False, ""),
+    (-0.06000000000000005, True, "-6.0 pp"), (0.0041, True, "+0.4 pp"), (242.0, False, "+242"),
+    (-0.5, False, "-0.5"), (0.0, False, "0"), (0.0, True, "0.0 pp"), (float("nan"), False, ""),
 ])  # fmt: skip
 def test_variance_has_a_sign_and_percentages_are_in_points(variance, percent, shown):
     assert shown_variance(variance, percent) == shown
+
+
+def test_the_pack_writes_a_points_variance_as_the_refreshed_sheet_shows_it(tmp_path):
+    """The sheet's cell holds the points with its number format; the pack's text is the same."""
+    import openpyxl
+
+    from workbook.check import check_book
+    from workbook.pack.content import build_pack
+    from workbook.refresh import refresh_book
+
+    refreshed = refresh_book(SAMPLE, tmp_path / "out.xlsx", None)
+    book = openpyxl.load_workbook(refreshed.target)
+    in_sheet = {(sheet.title, cell.row): _as_excel_shows(cell.value)
+                for sheet in book.worksheets for line in sheet.iter_rows() for cell in line
+                if cell.number_format == POINTS_FORMAT and isinstance(cell.value, (int, float))}
+    assert len(in_sheet) >= 5, "the sample has percentage indicators"
+    pack = build_pack("Q2", [check_book(SAMPLE, None)], [], from_folder=False)
+    in_pack = {(row.sheet, row.row): row.variance
+               for part in pack.books for section in part.sections for row in section.rows}
+    assert {place: in_pack[place] for place in in_sheet} == in_sheet
+    assert any(text.startswith("-") for text in in_sheet.values())
+
+
+def _as_excel_shows(points: float) -> str:
+    """POINTS_FORMAT by hand: '+0.0" pp"' for a positive, '-0.0" pp"' for a negative, else 0.0."""
+    if points == 0:
+        return "0.0 pp"
+    return ("+" if points > 0 else "-") + f"{abs(points):.1f} pp"
 
 
 def test_clean_text_keeps_tabs_and_new_lines_inside():

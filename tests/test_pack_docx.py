@@ -138,7 +138,7 @@ def test_sample_status_cells_carry_the_label_and_the_councils_colour(sample_pack
     assert [c.text for c in by_reference["HS 01"].cells][2:] == [
         "1,210", "1,342", "1,100", "Off target", "+242", "▼ Worsening"]
     assert [c.text for c in by_reference["CS 01"].cells][2:] == [
-        "78%", "74%", "80%", "Within target", "-6 pts", "▼ Worsening"]
+        "78%", "74%", "80%", "Within target", "-6.0 pp", "▼ Worsening"]
 
 
 def test_every_table_has_a_repeating_header_row_and_the_document_is_en_gb(sample_pack):

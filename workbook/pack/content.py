@@ -12,9 +12,11 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from kpi_rules import Counts, Finding, Rules, default_rules, has_commentary, show_value
+from kpi_rules import Counts, Finding, Rules, default_rules, has_commentary, show_points, show_value
 from kpi_rules.columns import is_missing
+from kpi_rules.findings import PROBLEM_TITLES
 from kpi_rules.rules import readable_text_colour
+from workbook.addresses import quote_sheet
 from workbook.check import STATUS_CODES, BookCheck
 from workbook.plan.results import TREND_TEXT
 
@@ -24,11 +26,11 @@ STATUS_MEANINGS = {"on": "Meets or beats the target", "within": "Below target, w
                    "none": "Not assessed (no figure, no target or no polarity)"}  # fmt: skip
 KEY_NOTE = ("Trend compares the actual with the previous figure: ▲ Improving, ▼ Worsening, "
             "► No change. Variance is the actual minus the target in the figures' own units; for "
-            "percentages it is in percentage points (pts).")
+            "percentages it is in percentage points (pp).")
 LIST_BOOKS_UP_TO = 6  # a folder's pack names its books on the first page when so few
 INDICATOR_HEADERS = ("Ref", "Indicator", "Previous", "Actual", "Target", "Status", "Variance",
                      "Trend")  # fmt: skip
-FINDING_HEADERS = ("Cell", "Severity", "Finding", "Ref", "Details")
+FINDING_HEADERS = ("Cell", "Severity", "Problem", "Ref", "Details")  # as the validation sheet
 # Characters XML 1.0 cannot hold (control characters other than tab, newline, carriage return).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -316,22 +318,23 @@ def shown_figure(raw, value: float, percent: bool) -> str:
 
 
 def shown_variance(variance: float, percent: bool) -> str:
-    """Actual minus target with its sign: "+242", "-0.5"; percentages in points: "-6 pts"."""
+    """Actual minus target with its sign: "+242", "-0.5"; percentages in points as the
+    refreshed sheet shows them: "-6.0 pp"."""
     if variance is None or not math.isfinite(variance):
         return ""
-    size = abs(variance) * (100 if percent else 1)
-    if round(size, 9) == 0:
-        return "0 pts" if percent else "0"
-    sign = "+" if variance > 0 else "-"
-    return sign + show_value(size, False) + (" pts" if percent else "")
+    if percent:
+        return show_points(variance)
+    if round(variance, 9) == 0:
+        return "0"
+    return ("+" if variance > 0 else "-") + show_value(abs(variance), False)
 
 
 def finding_kind(finding: Finding) -> str:
-    """'missing_commentary' -> 'Missing commentary'."""
-    return str(finding.code).replace("_", " ").capitalize()
+    """The problem in the plain words of the "KPI Validation" sheet: 'Commentary missing'."""
+    return PROBLEM_TITLES[finding.code]
 
 
 def finding_place(finding: Finding) -> str:
     """Where to look: "'Corporate KPIs'!K8", or the sheet when no cell applies."""
-    sheet = clean_text(finding.sheet or "")
+    sheet = quote_sheet(clean_text(finding.sheet or ""))
     return f"{sheet}!{finding.cell}" if finding.cell else sheet

@@ -7,10 +7,11 @@ section row. Cell colours are never looked at.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
-from kpi_rules.errors import KpiError
+from kpi_rules.errors import KpiError, shorten
 from workbook.addresses import column_index, column_letter
 from workbook.read.content import figure_rows, profile_columns
 from workbook.read.grid import Grid, TableRange, is_blank
@@ -374,6 +375,35 @@ def missing_rule_headers(grids: dict[str, Grid], wanted: dict[str, str]) -> str 
             for grid in grids.values()
         )
         if not found:
-            names = ", ".join(f'"{name}"' for name in grids)
-            return f'rules [columns] {role} = "{text}": no such header in sheet {names}'
+            names = ", ".join(f'"{shorten(name, 30)}"' for name in grids)
+            problem = f'rules [columns] {role} = "{shorten(text)}": no such header in sheet {names}'
+            return problem + _seen_and_nearest(grids, text, MESSAGE_BUDGET - len(problem))
     return None
+
+
+MESSAGE_BUDGET = 180  # the reason; with "kpi: <file>: " in front, a longer line is cut at 200
+
+
+def _seen_and_nearest(grids: dict[str, Grid], wanted: str, room: int) -> str:
+    """"; did you mean 'Q1 Outturn'?; headers seen: "Ref", "Indicator", …" fitted into `room`
+    characters (the suggestion first: it is the more useful half)."""
+    seen = list(dict.fromkeys(text for grid in grids.values() for text in _headers_seen(grid)))
+    by_key = {normalise(text): text for text in seen}
+    nearest = difflib.get_close_matches(normalise(wanted), list(by_key), n=1, cutoff=0.6)
+    text = f"; did you mean '{shorten(by_key[nearest[0]], 30)}'?" if nearest else ""
+    items = [f'"{shorten(header, 24)}"' for header in seen]
+    for count in range(len(items), 0, -1):
+        listed = ", ".join(items[:count]) + (", …" if count < len(items) else "")
+        if len(text) + len("; headers seen: ") + len(listed) <= room:
+            return f"{text}; headers seen: {listed}"
+    return text
+
+
+def _headers_seen(grid: Grid, most_rows: int = 2) -> list[str]:
+    """The header texts of the rows the product would take for header rows (else of the first
+    header-like rows): what the officer can pick from in `[columns]`."""
+    rows = [row for row, _match, _table in _auto_headers(grid)][:most_rows]
+    if not rows:
+        rows = [row for row in range(1, grid.height + 1) if _may_be_header(grid.values[row - 1])][:50]
+        rows = sorted(rows, key=lambda row: -len(header_texts(grid, row, 1, grid.width)))[:1]
+    return [text for row in rows for text in header_texts(grid, row, 1, grid.width).values()]
