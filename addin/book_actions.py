@@ -45,6 +45,10 @@ class PlanUnavailable(KpiError):
     """The workbook layer is not installed or cannot build a plan."""
 
 
+class PlanMismatch(KpiError):
+    """The plan names a sheet the book sent does not have (it was renamed or removed)."""
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -291,7 +295,7 @@ def apply_plan(book, plan: WorkbookPlan) -> Applied:
             {m.sheet for m in plan.marks}:
         sheet = _sheet_by_name(book, name)
         if sheet is None:
-            raise KeyError(f"the plan writes to a sheet that is not in the book: {name!r}")
+            raise PlanMismatch(f"the plan writes to a sheet that is not in the book: {name!r}")
         sheets[name] = sheet
 
     for block in plan.blocks:
@@ -361,7 +365,7 @@ def summary_message(plan: WorkbookPlan) -> str:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors that describe the workbook or its rules (no KPI table, a bad "KPI Rules" sheet)."""
-    errors: list[type[BaseException]] = []
+    errors: list[type[BaseException]] = [KpiError]
     try:
         from workbook.read.tables import LayoutError
 
@@ -403,9 +407,11 @@ def run_script(book, part: str, planner: Planner | None = None) -> Applied | Non
     except Exception as exc:  # the user sees one line, the log keeps the traceback
         if isinstance(exc, _user_errors()):  # the workbook's or the rules' fault: no traceback
             logger.warning("KPI %s: %s", part, _one_line(exc))
-        else:
+            reason = _one_line(exc)
+        else:  # a bug: Python's own words ("object of type 'bool' has no len()") stay in the log
             logger.exception("KPI %s failed", part)
-        _fail(book, part, f"Could not {VERBS[part]} the KPIs: {_one_line(exc)}")
+            reason = "an internal error, logged on the server for IT"
+        _fail(book, part, f"Could not {VERBS[part]} the KPIs: {reason}")
         return None
     _tell_pane(book, task_pane.run_result(chosen_for_pane(plan, part), part, message, book.name))
     book.app.alert(message, title=ALERT_TITLE)

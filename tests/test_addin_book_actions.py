@@ -107,6 +107,7 @@ def test_any_failure_is_one_alert_and_no_writes(error):
     assert _funcs(actions) == ["runMacro", "alert"]  # the task pane is told too, nothing written
     message = actions[1]["args"][0]
     assert "\n" not in message and "Traceback" not in message and message.startswith("Could not")
+    assert "happened" not in message and "'x'" not in message and "internal error" in message
     told = json.loads(actions[0]["args"][1])
     assert actions[0]["args"][0] == "kpiShowRun" and told["error"] and told["message"] == message
 

@@ -7,12 +7,9 @@ $KPI_TEST_ARTEFACTS (default: out/test-artefacts in the repository, which git ig
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 from itertools import pairwise
 from pathlib import Path
@@ -20,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from kpi_cli.main import main
+from tests.browser_support import chromium as _chromium
+from tests.browser_support import install_driver, needs_browser
 from tests.pack_books import LABELS, directorate_folder, expected_rows
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,40 +27,7 @@ SAMPLE = REPO / "workbook" / "samples" / "council_kpis_q2.xlsx"
 SAMPLE_COLOURS = {"on": "#00B050", "within": "#FFC000", "off": "#FF0000", "none": "#BFBFBF"}
 FOLDER_COLOURS = {"on": "#1B5E20", "within": "#FFB300", "off": "#C62828", "none": "#9E9E9E"}
 
-
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _node_major() -> int:
-    """node's major version, 0 when node is missing or does not answer."""
-    if shutil.which("node") is None:
-        return 0
-    done = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)
-    found = re.match(r"v(\d+)\.", done.stdout)
-    return int(found.group(1)) if found else 0
-
-
-pytestmark = pytest.mark.skipif(
-    _chromium() is None or _node_major() < 20 or shutil.which("npm") is None,
-    reason="needs chromium, node 20 or later (playwright-core's) and npm "
-           "(apt-get install chromium nodejs npm)",
-)
-
-
-def _install_driver() -> None:
-    """npm ci when node_modules is missing or was installed from another package-lock.json
-    (under a file lock, so parallel test workers wait for each other)."""
-    lock_digest = hashlib.sha256((DRIVER / "package-lock.json").read_bytes()).hexdigest()
-    stamp = DRIVER / "node_modules" / ".installed-from"
-    with open(DRIVER / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if stamp.exists() and stamp.read_text() == lock_digest:
-            return
-        done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                              cwd=DRIVER, capture_output=True, text=True, timeout=300, check=False)
-        assert done.returncode == 0, f"npm ci in {DRIVER} failed: {done.stderr[-2000:]}"
-        stamp.write_text(lock_digest)
+pytestmark = needs_browser
 
 
 def rgb(colour: str) -> str:
@@ -72,7 +38,7 @@ def rgb(colour: str) -> str:
 @pytest.fixture(scope="module")
 def seen(tmp_path_factory):
     """What the browser saw of the sample's pack and of the three directorates' pack."""
-    _install_driver()
+    install_driver(DRIVER)
     work = tmp_path_factory.mktemp("html")
     sample = work / "sample.html"
     assert main(["report", str(SAMPLE), "-o", str(sample)]) == 1

@@ -178,6 +178,8 @@ class WorkbookPlan:
     # The add-in's marks on offending cells: a fill, or fill None to clear an earlier mark.
     marks: list[CellMark] = field(default_factory=list)
     print_titles: list[PrintTitles] = field(default_factory=list)
+    # Cells ("KPIs!G5") the refresh would write that hold a formula: left as they are.
+    formulas_kept: list[str] = field(default_factory=list)
     # What the check counted (statuses, findings by severity): every message is worded from it.
     counts: Counts | None = None
     # The findings as the validation sheet lists them, worst first (when it was planned).
