@@ -320,3 +320,23 @@ def test_real_server_refuses_form_posts_and_pins_the_manifest(server):
         ok = client.post("/xlwings/custom-functions-call", headers=JSON_HEADERS,
                          content=body(function_call("kpi_rag", [[85]], [[80]])))
         assert ok.status_code == 200 and ok.json()["result"] == [["G"]]
+
+
+def test_an_answer_carries_what_xlwings_servers_route_could_encode():
+    """The worker writes the JSON itself: dates, dataclasses and numpy numbers in a script's
+    actions must come out as FastAPI would have written them, not as an internal error."""
+    import dataclasses
+    import datetime
+
+    import numpy as np
+
+    @dataclasses.dataclass
+    class Part:
+        sheet: str
+        cells: tuple
+
+    actions = {"actions": [Part("KPIs", (1, 2)), np.int64(4), np.float64(0.5),
+                           datetime.date(2026, 4, 1)]}
+    text = json.dumps(actions, allow_nan=False, default=script_pool._plain)
+    assert json.loads(text) == {"actions": [{"sheet": "KPIs", "cells": [1, 2]}, 4, 0.5,
+                                            "2026-04-01"]}

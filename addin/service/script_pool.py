@@ -103,12 +103,14 @@ async def answer_script_async(script: str, body: bytes, user: Any = None) -> Ans
 
 
 def _plain(value: Any) -> Any:
-    """What FastAPI's encoder would make of a value json cannot write (numpy scalars, dates)."""
-    if hasattr(value, "item"):
+    """A value json cannot write, as xlwings Server's route would send it: FastAPI's encoder
+    (dates, dataclasses, enums, sets), and numpy scalars as plain numbers. Only these go through
+    the slow encoder; the lists of cell values do not."""
+    if hasattr(value, "item") and not isinstance(value, dict):
         return value.item()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"cannot write a {type(value).__name__} as JSON")
+    from fastapi.encoders import jsonable_encoder
+
+    return jsonable_encoder(value)
 
 
 def alert_answer(message: str) -> Answer:
@@ -131,6 +133,10 @@ def _start_worker() -> None:
     no_pyodide()
     try:  # import the scripts and the planner's modules once, not in the first click
         _scripts()
+        import xlwings.server  # noqa: F401
+        import xlwings_server.models  # noqa: F401
+
+        import workbook.plan  # noqa: F401 - book_actions imports it on its first plan
     except ImportError:  # not under xlwings Server (a test's own pool): the task will say
         pass
     try:  # after the imports, so that a busy machine does not hold up the worker's start
