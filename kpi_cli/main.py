@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         return module.run(args)
     except KpiError as exc:
         return _fail(str(exc))
+    except BrokenPipeError:  # stdout's reader left before the end; nothing more to say
+        from kpi_cli.batch import reader_left
+
+        reader_left()
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return _fail("interrupted")
     except MemoryError:
