@@ -26,6 +26,7 @@ from workbook.check import STATUS_CODES
 from workbook.plan.blocks import (
     CellBlock,
     ColourRun,
+    OneColumn,
     PrintTitles,
     StatusChange,
     StatusColourRule,
@@ -231,7 +232,7 @@ def _column_blocks(layout: TableLayout, output: _Output, top: int, values: np.nd
         for offset, length, number_format in runs(formats[start:stop].tolist()):
             first = start + offset
             blocks.append(CellBlock(layout.sheet, top + first, output.column,
-                                    tuple(zip(values[first:first + length].tolist())),
+                                    OneColumn(values[first:first + length].tolist()),
                                     number_format=number_format))
         start = stop + 1
     return blocks
