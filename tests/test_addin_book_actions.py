@@ -3,6 +3,7 @@ builds from the Office.js JSON: which actions come back, and what they do to a w
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -103,10 +104,12 @@ def test_any_failure_is_one_alert_and_no_writes(error):
     book = _book()
     assert book_actions.summary(book, planner=planner) is None
     actions = _actions(book)
-    assert _funcs(actions) == ["alert"]
-    message = actions[0]["args"][0]
+    assert _funcs(actions) == ["runMacro", "alert"]  # the task pane is told too, nothing written
+    message = actions[1]["args"][0]
     assert "\n" not in message and "Traceback" not in message and message.startswith("Could not")
     assert "happened" not in message and "'x'" not in message and "internal error" in message
+    told = json.loads(actions[0]["args"][1])
+    assert actions[0]["args"][0] == "kpiShowRun" and told["error"] and told["message"] == message
 
 
 def test_plan_for_a_missing_sheet_writes_nothing():
@@ -115,7 +118,7 @@ def test_plan_for_a_missing_sheet_writes_nothing():
     book = _book()
     book_actions.refresh_statuses(book, planner=lambda g, part, name: plan)
     actions = _actions(book)
-    assert _funcs(actions) == ["alert"] and "Gone" in actions[0]["args"][0]
+    assert _funcs(actions) == ["runMacro", "alert"] and "Gone" in actions[1]["args"][0]
 
 
 def test_read_grids_gives_values_from_a1_with_none_for_empty():
@@ -239,7 +242,7 @@ def test_many_short_runs_go_as_one_colour_matrix(tmp_path):
     book = _book()
     book_actions.refresh_statuses(book, planner=lambda g, part, name: plan)
     actions = _actions(book)
-    assert _funcs(actions) == ["setRangeColors", "alert"]
+    assert _funcs(actions) == ["setRangeColors", "runMacro", "alert"]
     matrix = actions[0]["args"][0]
     assert len(matrix) == 47 and matrix[40] == ["keep"] and matrix[41] == ["keep"]
     wb = load_workbook(make_kpi_workbook(tmp_path / "x.xlsx"))
@@ -259,7 +262,8 @@ def test_many_links_are_one_hyperlink_formula_column(tmp_path):
     book = _book()
     book_actions.validate_commentary(book, planner=lambda g, part, name: plan)
     actions = _actions(book)
-    assert _funcs(actions) == ["addSheet", "setValues", "setFontProperty", "setFormula", "alert"]
+    assert _funcs(actions) == ["addSheet", "setValues", "setFontProperty", "setFormula", "runMacro",
+                              "alert"]
     formulas = actions[3]["values"]
     assert len(formulas) == 10 and formulas[0] == ["=HYPERLINK(\"#'KPIs'!D3\",\"D3\")"]
     wb = load_workbook(make_kpi_workbook(tmp_path / "x.xlsx"))
