@@ -191,7 +191,7 @@ class PrintTitles:
     columns: tuple[int, int] | None  # left, right: the reference and indicator columns
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FindingRow:
     """What the "KPI Validation" sheet says about one finding, as a record (the add-in's task
     pane lists these): where the fix goes ("'Exception Notes'!B5", or None), the indicator, the
