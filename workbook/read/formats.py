@@ -307,8 +307,14 @@ class SheetScan:
 
 
 def _cell_set(rows_by_letters: dict[bytes, list[int]]) -> PercentCells:
-    return PercentCells({column_index(letters.decode().upper()): np.unique(np.array(found, dtype=np.int64))
+    return PercentCells({column_index(letters.decode().upper()): _sorted_unique(found)
                          for letters, found in rows_by_letters.items()})  # fmt: skip
+
+
+def _sorted_unique(numbers: list[int]) -> np.ndarray:
+    """np.unique's result, without the import of numpy.ma it makes on first use."""
+    array = np.sort(np.array(numbers, dtype=np.int64))
+    return array[np.concatenate(([True], array[1:] != array[:-1]))] if len(array) else array
 
 
 def _plain_references(piece: bytes, cell_starts: int) -> bool:
