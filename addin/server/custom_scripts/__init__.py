@@ -1,7 +1,7 @@
 """Office add-in ribbon scripts (the "KPI" tab): thin wrappers over `addin.book_actions`.
 
 Each receives the values-only book the Office.js client sends and returns its writes as
-actions; failures end in a one-line alert, never a traceback. The work runs in a worker process
+actions; failures end in a one-line alert, never a traceback. They run in a worker process
 (addin.service.script_pool), so a button never holds up the cell functions.
 """
 
@@ -9,22 +9,21 @@ import xlwings as xw
 from xlwings.server import script
 
 from addin import book_actions
-from addin.service.script_pool import run_script
 
 
 @script
-async def refresh_statuses(book: xw.Book):
+def refresh_statuses(book: xw.Book):
     """Write statuses, variances, trends and RAG colours (same result as `kpi refresh`)."""
-    await run_script(book, book_actions.refresh_statuses)
+    book_actions.refresh_statuses(book)
 
 
 @script
-async def validate_commentary(book: xw.Book):
+def validate_commentary(book: xw.Book):
     """Write the findings into the "KPI Validation" sheet."""
-    await run_script(book, book_actions.validate_commentary)
+    book_actions.validate_commentary(book)
 
 
 @script
-async def summary(book: xw.Book):
+def summary(book: xw.Book):
     """Write counts by status into the "KPI Summary" sheet."""
-    await run_script(book, book_actions.summary)
+    book_actions.summary(book)
