@@ -4,7 +4,7 @@ STAMP := $(VENV)/.installed
 
 LOWEST := .venv-lowest
 
-.PHONY: run test test-lowest bench lint golden sample picture pack-picture clean
+.PHONY: run test test-lowest bench lint golden sample picture pack-picture pane-picture clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -51,6 +51,9 @@ picture: $(STAMP)
 
 pack-picture: $(STAMP)
 	docs/render_pack_picture.sh
+
+pane-picture: $(STAMP)
+	XLWINGS_LICENSE_KEY=noncommercial $(PY) docs/render_pane_picture.py
 
 clean:
 	rm -rf $(VENV) $(LOWEST) build *.egg-info

@@ -1,10 +1,11 @@
 """Benchmark: `kpi refresh`'s file path against an openpyxl load+save, side by side.
 
-Builds KPI books of 1k / 10k / 100k indicator rows (the plain 8-column sheet of issue 13),
+Builds KPI books of 35 (a council's quarterly return: start-up bound) / 1k / 10k / 100k
+indicator rows (the plain 8-column sheet of issue 13),
 then runs each step in a fresh subprocess, timing the step itself and reading the process's
 peak memory (ru_maxrss). Prints seconds, MB and our/openpyxl ratios.
 
-    python bench/refresh.py [--sizes 1000,10000,100000] [--repeats 3]
+    python bench/refresh.py [--sizes 35,1000,10000,100000] [--repeats 3]
 
 "ours" is the real `kpi refresh BOOK -o OUT` in-process: read (calamine), find the table,
 evaluate, list findings, plan, and write the copy (status / variance / variance % / trend
@@ -99,7 +100,7 @@ def measure(step: str, book: Path, out: Path, repeats: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--sizes", default="35,1000,10000,100000")
     parser.add_argument("--repeats", type=int, default=3, help="runs per step below 100k rows")
     parser.add_argument("--step", choices=STEPS)
     parser.add_argument("paths", nargs="*")

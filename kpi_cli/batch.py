@@ -6,16 +6,19 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from kpi_rules import RulesError
-from kpi_rules.errors import internal_error
+from kpi_rules.errors import internal_error, one_line
 from workbook.check import BookCheck, check_book
+from workbook.isolated import Limits, Stopped, run_isolated
 from workbook.read.grid import WorkbookReadError
 from workbook.read.tables import LayoutError
 
 BOOK_SUFFIXES = (".xlsx", ".xlsm")
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+MAX_LINE = 4096 + 200  # a path (PATH_MAX) and a reason of at most 200 characters
 
 
 @dataclass
@@ -31,13 +34,25 @@ class BookResult:
         return EXIT_FINDINGS if self.check.has_errors else EXIT_OK
 
 
-def books_under(folder: Path) -> list[Path]:
-    """Every .xlsx/.xlsm under a folder, skipping Excel's ~$ lock files, in name order."""
-    return sorted(
-        path
-        for path in folder.rglob("*")
-        if path.suffix.lower() in BOOK_SUFFIXES and not path.name.startswith("~$") and path.is_file()
-    )
+def books_under(folder: Path, follow_links: bool = False) -> list[Path]:
+    """Every .xlsx/.xlsm under a folder, skipping Excel's ~$ lock files, in name order. A link to
+    a file outside the folder is said on stderr and left out unless `follow_links`."""
+    inside = Path(os.path.realpath(folder))
+    books = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() not in BOOK_SUFFIXES or path.name.startswith("~$") or not path.is_file():
+            continue
+        if not follow_links and not Path(os.path.realpath(path)).is_relative_to(inside):
+            say_error(f"{path}: a link to a file outside the folder, not read "
+                  "(--follow-links reads it)")
+            continue
+        books.append(path)
+    return books
+
+
+def add_follow_links_argument(parser) -> None:
+    parser.add_argument("--follow-links", action="store_true",
+                        help="in a folder, also read links to books outside it")  # fmt: skip
 
 
 def check_one(path: Path, rules_path: str | None) -> BookResult:
@@ -79,38 +94,55 @@ def say_failed(path: Path, reason: str) -> None:
     """`kpi: <file>: <reason>` on stderr, on a line of its own above the progress bar."""
     from tqdm import tqdm
 
-    tqdm.write(f"kpi: {path}: {reason}", file=sys.stderr)
+    tqdm.write(one_line(f"kpi: {path}: {reason}", limit=MAX_LINE), file=sys.stderr)
+
+
+def say_error(message: str) -> None:
+    """`kpi: <message>` on stderr, on one line; the reason after the path is at most 200
+    characters (KpiError's), the path is never cut."""
+    print(one_line(f"kpi: {message}", limit=MAX_LINE), file=sys.stderr)
 
 
 def check_many(paths: list[Path], rules_path: str | None) -> list[BookResult]:
-    """Check books in turn with a progress bar on stderr; each failure is said as it happens."""
-    results = []
-    with progress_bar(paths, "checking") as progress:
-        for path in progress:
-            progress.set_postfix_str(path.name[:30])
-            result = check_one(path, rules_path)
-            if result.error:
-                say_failed(path, result.error)
-            results.append(result)
+    """Check books, each in a worker with a time and memory limit (workbook.isolated), with a
+    progress bar on stderr; each failure is said as it happens; results in the books' order."""
+    return work_on_books(paths, partial(check_one, rules_path=rules_path), "checking", BookResult)
+
+
+def work_on_books(paths: list[Path], work: Callable[[Path], BookResult], doing: str,
+                  failed: Callable[..., BookResult]) -> list[BookResult]:
+    """`work` on every book in isolated workers; a worker that died or overran is the book's
+    one-line `failed(path, error=reason)`. Results come back in the order of `paths`."""
+    results: list[BookResult | None] = [None] * len(paths)
+    limits = Limits.from_environment()
+    with progress_bar(paths, doing) as progress:
+        for index, outcome in run_isolated(work, paths, limits):
+            path = paths[index]
+            if isinstance(outcome, Stopped):
+                outcome = failed(path, error=outcome.reason)
+            if outcome.error:
+                say_failed(path, outcome.error)
+            results[index] = outcome
+            progress.update()
     return results
 
 
 def run_books(
     target: str, rules_path: str | None, show_one: Callable[[BookResult], None],
-    show_many: Callable[[list[BookResult]], None],
+    show_many: Callable[[list[BookResult]], None], follow_links: bool = False,
 ) -> int:
     """Check a book or a folder; report failures as `kpi: <file>: <reason>`; the worst exit code."""
     path = Path(target)
     if path.is_dir():
-        books = books_under(path)
+        books = books_under(path, follow_links)
         if not books:
-            print(f"kpi: {path}: no .xlsx or .xlsm workbooks in this folder", file=sys.stderr)
+            say_error(f"{path}: no .xlsx or .xlsm workbooks in this folder")
             return EXIT_FAILED
         results = check_many(books, rules_path)
         return _shown(path, show_many, results) or max(result.exit_code for result in results)
     result = check_one(path, rules_path)
     if result.error:
-        print(f"kpi: {path}: {result.error}", file=sys.stderr)
+        say_error(f"{path}: {result.error}")
         return EXIT_FAILED
     return _shown(path, show_one, result) or result.exit_code
 
@@ -119,10 +151,23 @@ def _shown(path: Path, show: Callable, what) -> int | None:
     """Print the result; EXIT_FAILED (and one line) if even that goes wrong, else None."""
     try:
         show(what)
-    except BrokenPipeError:  # `kpi validate BOOK | head`: the reader left, which is fine
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except BrokenPipeError:
+        reader_left()
         return None
     except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
-        print(f"kpi: {path}: {internal_error(exc)}", file=sys.stderr)
+        say_error(f"{path}: {internal_error(exc)}")
         return EXIT_FAILED
     return None
+
+
+def print_report(text: str) -> None:
+    """Print the report; `kpi refresh DIR | head -1` leaving early is fine, not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        reader_left()
+
+
+def reader_left() -> None:
+    """stdout's reader has gone (`| head`): send the rest, and Python's last flush, nowhere."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

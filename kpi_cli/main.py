@@ -44,23 +44,45 @@ def version() -> str:
     return installed_version()
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _VersionAction(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata is slow to import)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"kpi {version()}")
+        parser.exit()
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with `argv`, only the subcommand it names has its module imported (a
+    refresh does not pay for the report's or the server's imports)."""
     parser = _Parser(prog="kpi", description="KPI statuses and commentary checks for Excel books")
-    parser.add_argument("--version", action="version", version=f"kpi {version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    named = next((arg for arg in argv if arg in COMMANDS), None) if argv is not None else None
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(module_name)
-        module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if named is None or name == named:
+            importlib.import_module(module_name).add_arguments(command)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        args = build_parser(argv).parse_args(argv)
         module = importlib.import_module(COMMANDS[args.command][0])
         return module.run(args)
     except KpiError as exc:
         return _fail(str(exc))
+    except BrokenPipeError:  # stdout's reader left before the end; nothing more to say
+        from kpi_cli.batch import reader_left
+
+        reader_left()
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return _fail("interrupted")
     except MemoryError:

@@ -3,8 +3,8 @@ RAG colours, a "KPI Validation" and a "KPI Summary" sheet into a copy of each bo
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from kpi_cli.batch import (
@@ -12,10 +12,12 @@ from kpi_cli.batch import (
     EXIT_FINDINGS,
     EXIT_OK,
     BookResult,
+    add_follow_links_argument,
     books_under,
     one_line_reason,
-    progress_bar,
-    say_failed,
+    print_report,
+    say_error,
+    work_on_books,
 )
 from kpi_cli.terminal import book_line, counts_line, summary_text, total_line, write_findings_csv
 from kpi_cli.validate import add_findings_csv_argument
@@ -41,6 +43,7 @@ def add_arguments(parser):
     parser.add_argument("--force", action="store_true",
                         help="with --in-place: write even though a lock file says the book is open")
     add_findings_csv_argument(parser)
+    add_follow_links_argument(parser)
 
 
 def run(args) -> int:
@@ -50,9 +53,9 @@ def run(args) -> int:
     try:
         result = refresh_book(path, _target(path, args.output, args), args.rules)
     except KNOWN_ERRORS as exc:
-        print(f"kpi: {path}: {one_line_reason(path, exc)}", file=sys.stderr)
+        say_error(f"{path}: {one_line_reason(path, exc)}")
         return EXIT_FAILED
-    print(describe(result))
+    print_report(describe(result))
     if args.findings_csv:
         write_findings_csv(args.findings_csv, [BookResult(path, check=result.check)])
     return EXIT_FINDINGS if result.check.has_errors else EXIT_OK
@@ -79,30 +82,24 @@ def describe(result: Refreshed) -> str:
 
 def _run_folder(folder: Path, args) -> int:
     if args.in_place and args.output:
-        print("kpi: use either -o or --in-place, not both", file=sys.stderr)
+        say_error("use either -o or --in-place, not both")
         return EXIT_FAILED
     out_dir = Path(args.output) if args.output else None
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
-        print(f"kpi: {out_dir}: -o must be a folder when refreshing a folder", file=sys.stderr)
+        say_error(f"{out_dir}: -o must be a folder when refreshing a folder")
         return EXIT_FAILED
-    books = [b for b in books_under(folder) if not b.stem.endswith(REFRESHED_SUFFIX)]
+    books = [b for b in books_under(folder, args.follow_links) if not b.stem.endswith(REFRESHED_SUFFIX)]
     if not books:
-        print(f"kpi: {folder}: no .xlsx or .xlsm workbooks in this folder", file=sys.stderr)
+        say_error(f"{folder}: no .xlsx or .xlsm workbooks in this folder")
         return EXIT_FAILED
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-    results, lines = [], []
-    with progress_bar(books, "refreshing") as progress:
-        for book in progress:
-            progress.set_postfix_str(book.name[:30])
-            result = _refresh_one(book, folder, out_dir, args)
-            results.append(result)
-            if result.error:
-                say_failed(book, result.error)
-                lines.append(book_line(result))
-            else:
-                lines.append(f"{book}: -> {result.target.name}, {counts_line(result.check)}")
-    print("\n".join([*lines, total_line(results, "could not be refreshed")]))
+    work = partial(_refresh_one, folder=folder, out_dir=out_dir, args=args)
+    results = work_on_books(books, work, "refreshing", _Refreshed)
+    lines = [book_line(result) if result.error else
+             f"{result.path}: -> {result.target.name}, {counts_line(result.check)}"
+             for result in results]  # fmt: skip
+    print_report("\n".join([*lines, total_line(results, "could not be refreshed")]))
     if args.findings_csv:
         write_findings_csv(args.findings_csv, results)
     return max(result.exit_code for result in results)

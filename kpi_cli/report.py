@@ -12,9 +12,11 @@ from kpi_cli.batch import (
     EXIT_FINDINGS,
     EXIT_OK,
     BookResult,
+    add_follow_links_argument,
     books_under,
     check_many,
     check_one,
+    print_report,
 )
 from kpi_rules.errors import KpiError, one_line
 
@@ -29,6 +31,7 @@ def add_arguments(parser):
                         help="the pack to write: a .docx, .html or .pdf file")
     parser.add_argument("--rules", metavar="FILE", help="rules file (TOML); see docs/rules.md")
     parser.add_argument("--title", metavar="TEXT", help="the pack's title")
+    add_follow_links_argument(parser)
 
 
 def run(args) -> int:
@@ -38,7 +41,7 @@ def run(args) -> int:
     check_target(target)
     title = _title(args.title, source)
     from_folder = source.is_dir()
-    results = _checked(source, args.rules)  # a folder's failures are said as they happen
+    results = _checked(source, args.rules, args.follow_links)  # a folder's failures are said as they happen
     read = [result for result in results if result.check is not None]
     if not read:
         raise ReportError(f"{source}: no workbook could be read, so no pack was written")
@@ -48,19 +51,19 @@ def run(args) -> int:
     checks = [result.check for result in read]
     pack = build_pack(title, checks, unread, from_folder, names=names)
     write_pack(pack, target)
-    print(f"Wrote {target}: {_what(pack)}")
+    print_report(f"Wrote {target}: {_what(pack)}")
     if unread:
         return EXIT_FAILED
     return EXIT_FINDINGS if any(check.has_errors for check in checks) else EXIT_OK
 
 
-def _checked(source: Path, rules: str | None) -> list[BookResult]:
+def _checked(source: Path, rules: str | None, follow_links: bool) -> list[BookResult]:
     if not source.is_dir():
         result = check_one(source, rules)
         if result.error:  # one book that cannot be read: nothing to report on
             raise ReportError(f"{source}: {result.error}")
         return [result]
-    books = books_under(source)
+    books = books_under(source, follow_links)
     if not books:
         raise ReportError(f"{source}: no .xlsx or .xlsm workbooks in this folder")
     return check_many(books, rules)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
-from kpi_cli.batch import EXIT_FINDINGS, EXIT_OK, BookResult, run_books
+from kpi_cli.batch import EXIT_FINDINGS, EXIT_OK, BookResult, add_follow_links_argument, run_books
 from kpi_cli.terminal import book_line, summary_text
 
 
 def add_arguments(parser):
     parser.add_argument("book", help="a workbook (.xlsx/.xlsm) or a folder of them")
     parser.add_argument("--rules", metavar="FILE", help="rules file (TOML); see docs/rules.md")
+    add_follow_links_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")
 
 
@@ -28,7 +29,7 @@ def run(args) -> int:
             for result in results:
                 print(book_line(result))
 
-    code = run_books(args.book, args.rules, show_one, show_many)
+    code = run_books(args.book, args.rules, show_one, show_many, args.follow_links)
     return EXIT_OK if code == EXIT_FINDINGS else code  # counting is summary's job; findings are validate's
 
 

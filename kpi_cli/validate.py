@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 
-from kpi_cli.batch import BookResult, run_books
+from kpi_cli.batch import BookResult, add_follow_links_argument, run_books
 from kpi_cli.terminal import book_line, total_line, validate_text, write_findings_csv
 
 
 def add_arguments(parser):
     parser.add_argument("book", help="a workbook (.xlsx/.xlsm) or a folder of them")
     parser.add_argument("--rules", metavar="FILE", help="rules file (TOML); see docs/rules.md")
+    add_follow_links_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     add_findings_csv_argument(parser)
 
@@ -41,7 +42,7 @@ def run(args) -> int:
                 print(book_line(result))
             print(total_line(results))
 
-    code = run_books(args.book, args.rules, show_one, show_many)
+    code = run_books(args.book, args.rules, show_one, show_many, args.follow_links)
     if args.findings_csv and shown:  # a single book that could not be read writes nothing
         write_findings_csv(args.findings_csv, shown)
     return code

@@ -99,6 +99,9 @@ def is_missing(value) -> bool:
         return False
 
 
+NEVER_MISSING = frozenset({str, int, bool, tuple})  # exact types for which is_missing is always False
+
+
 def factorize(values) -> tuple[np.ndarray, list]:
     """(codes, distinct values in order of first appearance); a missing value has code -1.
 
@@ -118,7 +121,8 @@ def factorize(values) -> tuple[np.ndarray, list]:
 
 
 def _drop_missing(codes: np.ndarray, distinct: list) -> tuple[np.ndarray, list]:
-    gone = [i for i, value in enumerate(distinct) if type(value) is not str and is_missing(value)]
+    never = NEVER_MISSING
+    gone = [i for i, value in enumerate(distinct) if type(value) not in never and is_missing(value)]
     if not gone:
         return codes, distinct
     missing = np.zeros(len(distinct), dtype=bool)

@@ -52,6 +52,8 @@ _NOT_ALNUM = re.compile(r"[\W_]+")  # \w less "_" is exactly str.isalnum()
 
 
 def _alnum_fold(text: str) -> str:
+    if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower()
+        return text.lower() if text.isalnum() else _NOT_ALNUM.sub("", text.lower())
     return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 

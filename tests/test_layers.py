@@ -15,6 +15,7 @@ LAYERS = [
     ("workbook", 1),  # the package itself; every module below has a layer of its own
     ("workbook.addresses", 1),
     ("workbook.lock_file", 1),  # is a book open in Excel? (reads a lock file by path only)
+    ("workbook.isolated", 1),  # work on books in worker processes with limits (imports no reader)
     ("workbook.read", 2),
     ("workbook.check", 3),
     ("workbook.plan", 4),

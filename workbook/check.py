@@ -90,11 +90,16 @@ class BookCheck:
     def summary(self) -> list[dict]:
         """Counts by status per table and section, in sheet order: one record per group with
         sheet, header_row, section ("" for none), on, within, off, none and total."""
+        return [dict(group) for group in self._summary]
+
+    @cached_property
+    def _summary(self) -> list[dict]:
         sections = ["" if is_missing(s) else s for s in self.indicators["section"].tolist()]
         keys = list(zip(self.indicators["table"].tolist(), sections))
+        counted = Counter(zip(keys, self.indicators["status"].tolist()))  # at C speed
         groups = {key: Counter() for key in keys}  # first-seen order: sheet order
-        for key, status in zip(keys, self.indicators["status"].tolist()):
-            groups[key][status] += 1
+        for (key, status), count in counted.items():
+            groups[key][status] = count
         return [
             {"sheet": self.tables[table].sheet, "header_row": self.tables[table].header_row,
              "section": section, **{s: counts[s] for s in STATUS_CODES},

@@ -46,6 +46,8 @@ def choose_target(source: Path, output: str | None, in_place: bool, force: bool 
         )
     if target.exists() and target.resolve() == source.resolve():
         raise WorkbookWriteError("the output is the source: add --in-place to overwrite it")
+    if target.exists() and not target.is_file() and not target.is_dir():
+        raise WorkbookWriteError(f"{target.name}: the output exists and is not a regular file (a pipe or device)")
     return target
 
 

@@ -11,6 +11,7 @@ Values are `str` (always written as text, never as a formula), `float`/`int`, `b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,14 +23,53 @@ from kpi_rules.columns import factorize
 Value = Any  # str | float | int | bool | None
 
 
-@dataclass(frozen=True)
+class OneColumn(Sequence):
+    """A one-column block's rows, (value,) each, kept as the column of values: a 100k-row
+    refresh writes 400k cells, and a tuple per cell would be 20 MB more at its peak."""
+
+    __slots__ = ("column",)
+
+    def __init__(self, column):
+        self.column = tuple(column)
+
+    def __len__(self) -> int:
+        return len(self.column)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return OneColumn(self.column[index])
+        return (self.column[index],)
+
+    def __iter__(self):
+        return zip(self.column)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, OneColumn):
+            return self.column == other.column
+        return isinstance(other, (tuple, list)) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+def column_of(values, offset: int, start: int = 0, stop: int | None = None) -> list:
+    """values[start:stop][i][offset] for each row: a block's column, at C speed for OneColumn."""
+    if isinstance(values, OneColumn) and offset == 0:
+        return list(values.column[start:stop])
+    return [row[offset] for row in values[start:stop]]
+
+
+@dataclass(frozen=True, slots=True)
 class CellBlock:
     """A rectangle of values written at once (one column, in practice)."""
 
     sheet: str
     top: int
     left: int
-    values: tuple[tuple[Value, ...], ...]  # rows x columns
+    values: tuple[tuple[Value, ...], ...] | OneColumn  # rows x columns
     number_format: str | None = None  # e.g. "0.0%" for variance %
     bold: bool = False  # headers we add
 
@@ -50,7 +90,7 @@ class CellBlock:
         return self.left + self.width - 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ColourRun:
     """Consecutive cells of one column sharing one status: coloured with one action."""
 
@@ -62,7 +102,7 @@ class ColourRun:
     fill: str  # "#RRGGBB"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusColourRule:
     """A conditional format: a cell of `ref` whose text equals `label` gets `fill`.
 
@@ -79,7 +119,7 @@ class StatusColourRule:
     fill: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hyperlink:
     row: int
     column: int
@@ -121,7 +161,7 @@ class SheetContent:
     chart: ChartSpec | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusChange:
     """A typed status that the refresh replaced: reported to the user."""
 
@@ -132,7 +172,7 @@ class StatusChange:
     after: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellMark:
     """One offending cell marked with a fill (or its earlier mark cleared: fill None)."""
 
@@ -142,7 +182,7 @@ class CellMark:
     fill: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PrintTitles:
     """Rows and columns printed on every page of a KPI table's sheet (when it has none)."""
 
@@ -151,7 +191,7 @@ class PrintTitles:
     columns: tuple[int, int] | None  # left, right: the reference and indicator columns
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FindingRow:
     """What the "KPI Validation" sheet says about one finding, as a record (the add-in's task
     pane lists these): where the fix goes ("'Exception Notes'!B5", or None), the indicator, the

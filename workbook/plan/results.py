@@ -26,6 +26,7 @@ from workbook.check import STATUS_CODES
 from workbook.plan.blocks import (
     CellBlock,
     ColourRun,
+    OneColumn,
     PrintTitles,
     StatusChange,
     StatusColourRule,
@@ -209,6 +210,15 @@ def _formula_rows(grid: Grid, column: int, top: int, bottom: int) -> list[int]:
     return rows[(rows >= top) & (rows <= bottom)].tolist()
 
 
+def _rows_not_in(top: int, count: int, rows: np.ndarray) -> np.ndarray:
+    """The rows top..top+count-1 that are not in `rows`, in order (np.setdiff1d's result,
+    without the import of numpy.ma it makes on first use)."""
+    outside = np.ones(count, dtype=bool)
+    offsets = np.asarray(rows, dtype=np.int64) - top
+    outside[offsets[(offsets >= 0) & (offsets < count)]] = False
+    return np.flatnonzero(outside) + top
+
+
 def _column_blocks(layout: TableLayout, output: _Output, top: int, values: np.ndarray,
                    formats: np.ndarray, sheet_rows: np.ndarray, grid: Grid,
                    formulas: list[int]) -> list[CellBlock]:
@@ -216,14 +226,14 @@ def _column_blocks(layout: TableLayout, output: _Output, top: int, values: np.nd
     and in a user's column a non-indicator row with content."""
     keep = {row - top for row in formulas}  # offsets of the cells that must stay
     if not output.owned:
-        others = np.setdiff1d(np.arange(top, top + len(values)), sheet_rows)
+        others = _rows_not_in(top, len(values), sheet_rows)
         keep.update(row - top for row in others.tolist() if not is_blank(grid.cell(row, output.column)))
     blocks, start = [], 0
     for stop in [*sorted(keep), len(values)]:
         for offset, length, number_format in runs(formats[start:stop].tolist()):
             first = start + offset
             blocks.append(CellBlock(layout.sheet, top + first, output.column,
-                                    tuple(zip(values[first:first + length].tolist())),
+                                    OneColumn(values[first:first + length].tolist()),
                                     number_format=number_format))
         start = stop + 1
     return blocks

@@ -161,10 +161,13 @@ def _rows_by_place(check: BookCheck) -> dict[tuple[str, int], _Row]:
     sections = ["" if is_missing(s) else str(s) for s in table.column("section").tolist()]
     references = [None if is_missing(r) else _reference_text(r) for r in table.column("reference").tolist()]
     shared = _shared_references(sheets, sections, references)
+    wanted = {(f.sheet, f.row) for f in check.findings}
+    rows, names = table["row"].tolist(), table.column("indicator").tolist()
     about = {}
-    for i, (sheet, row, name) in enumerate(zip(sheets, table["row"].tolist(),
-                                               table.column("indicator").tolist())):
-        reference = references[i]
+    for i, (sheet, row) in enumerate(zip(sheets, rows)):
+        if (sheet, row) not in wanted:  # only rows with a finding are listed
+            continue
+        name, reference = names[i], references[i]
         if reference and (sheet, reference_key(reference)) in shared and sections[i]:
             reference = f"{sections[i]} {reference}"
         note = notes.rows[matched[i]] if matched[i] is not None else None
@@ -176,6 +179,8 @@ def _rows_by_place(check: BookCheck) -> dict[tuple[str, int], _Row]:
 def _shared_references(sheets, sections, references) -> set[tuple[str, str]]:
     """(sheet, reference key) used in more than one section of a sheet: "02" in Finance and
     in Revenues is shown as "Finance 02" and "Revenues 02"."""
+    if len(set(zip(sheets, sections))) == len(set(sheets)):  # one section a sheet: none shared
+        return set()
     seen: dict[tuple[str, str], set[str]] = {}
     for sheet, section, reference in zip(sheets, sections, references):
         if reference:

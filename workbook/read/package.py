@@ -60,6 +60,7 @@ def open_package(source: Snapshot | str | Path) -> zipfile.ZipFile:
     try:
         _use_forward_slashes(archive)
         _check_members(path, archive.infolist())
+        _check_xml_heads(path, archive)
         reason = _package_reason(set(archive.namelist()))
         if reason is None and (office_document_target(path, archive) or "").endswith(".bin"):
             reason = "binary workbook (.xlsb) is not supported: save it as .xlsx in Excel"
@@ -122,6 +123,71 @@ def _check_members(path: Path, members: list[zipfile.ZipInfo]) -> None:
         if total > MAX_PACKAGE_BYTES:
             raise WorkbookReadError(path, f"zip bomb: the parts inflate to over "
                                           f"{MAX_PACKAGE_BYTES >> 30} GB")
+
+
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+MAX_PROLOG = 64 << 10  # what comes before a part's first element: a declaration, a comment
+UNIQUE_COUNT_RE = re.compile(rb'\suniqueCount\s*=\s*["\']\s*([0-9]+)')
+SMALLEST_STRING = len(b"<si/>")
+
+
+def _check_xml_heads(path: Path, archive: zipfile.ZipFile) -> None:
+    """Refuse a part that declares a DTD (OOXML never does: it is how external entities and
+    billion laughs come in) and a shared strings table claiming more strings than it can hold
+    (the native reader would reserve memory for every one it claims)."""
+    for info in archive.infolist():
+        if not info.filename.lower().endswith(XML_SUFFIXES):
+            continue
+        head, reason = _prolog(path, archive, info)
+        name = shorten(info.filename, 60)
+        if reason:
+            raise WorkbookReadError(path, f"the part {name} {reason} (a crafted or damaged file)")
+        claim = UNIQUE_COUNT_RE.search(head) if info.filename.lower().endswith("sharedstrings.xml") else None
+        if claim and int(claim.group(1)) > info.file_size // SMALLEST_STRING + 1:
+            raise WorkbookReadError(path, f"damaged part {name}: it claims {int(claim.group(1)):,} "
+                                          f"strings in {info.file_size:,} bytes")
+
+
+def _prolog(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes, str | None]:
+    """A part's first bytes up to and including its first element's start, and why they are
+    refused (a DOCTYPE, an over-long prolog), if they are."""
+    head = b""
+    try:
+        with archive.open(info) as stream:
+            while True:
+                piece = stream.read(4096)
+                head += piece
+                reason = _prolog_reason(head, complete=not piece)
+                if reason != "more" or len(head) > MAX_PROLOG:
+                    break
+    except DAMAGED as error:
+        raise WorkbookReadError(path, f"damaged part {shorten(info.filename, 60)} ({one_line(error, 80)})")
+    if reason == "more":
+        reason = f"has over {MAX_PROLOG >> 10} KB before its first element"
+    return head, reason
+
+
+def _prolog_reason(head: bytes, complete: bool) -> str | None:
+    """None when the first element starts cleanly; 'more' when more bytes are needed."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "replace").encode("utf-8", "replace")
+    at = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        while at < len(head) and head[at:at + 1].isspace():
+            at += 1
+        for opening, closing in ((b"<?", b"?>"), (b"<!--", b"-->")):
+            if head.startswith(opening, at):
+                end = head.find(closing, at + len(opening))
+                if end < 0:
+                    return None if complete else "more"
+                at = end + len(closing)
+                break
+        else:
+            if head.startswith(b"<!", at):
+                return "declares a DOCTYPE, which Office files never have"
+            if at >= len(head) and not complete:
+                return "more"
+            return None
 
 
 def _ole_reason(data: bytes) -> str:

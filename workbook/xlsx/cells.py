@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from workbook.addresses import column_letter
+from workbook.plan.blocks import column_of
 
 # Characters XML 1.0 cannot carry (TAB, LF and CR it can), and lone surrogates, which UTF-8
 # cannot: each is written as Excel's _xHHHH_.
@@ -259,8 +260,8 @@ class EditedRows:
             if base is None:
                 columns.append(None)
             else:
-                values = [row[owner.offset] for row in owner.values[top - owner.top:
-                                                                    bottom - owner.top + 1]]
+                values = column_of(owner.values, owner.offset, top - owner.top,
+                                   bottom - owner.top + 1)
                 columns.append(list(map(str.encode, self._cells.texts(column, top, base, values))))
             owners.append(owner)
         edits = tuple(index for index, owner in enumerate(owners) if owner is not None)

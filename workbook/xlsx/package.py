@@ -14,11 +14,13 @@ import zipfile
 import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from lxml import etree
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 from workbook.read.opc.relationships import STRICT_REASON
 from workbook.read.package import WorkbookReadError, open_package
@@ -121,6 +123,8 @@ class _Deflater:
             self._deflate(batch)  # a small part: one small batch, not worth a thread
             return
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor  # a small book never needs one
+
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deflate")
         self._pending.append(self._pool.submit(self._deflate, batch))
         while len(self._pending) > MAX_PENDING_BATCHES:  # bounds the memory held

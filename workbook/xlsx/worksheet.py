@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from workbook.addresses import column_index, column_letter
-from workbook.plan.blocks import CellBlock, StatusColourRule
+from workbook.plan.blocks import CellBlock, StatusColourRule, column_of
 from workbook.xlsx.atomic import WorkbookWriteError
 from workbook.xlsx.cells import Layer, StyleResolver, excel_text
 from workbook.xlsx.ooxml import (
@@ -96,7 +96,7 @@ class SheetEdits:
                 column = block.left + offset
                 if column <= right_of:
                     continue
-                values = [row[offset] for row in block.values]
+                values = column_of(block.values, offset)
                 try:
                     values = set(values)  # a column repeats a few labels
                 except TypeError:

@@ -24,6 +24,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from kpi_rules.errors import shorten
 from workbook.read.opc.relationships import (
     DEFAULT_WORKBOOK_PART,
     SHEET_RE,
@@ -34,7 +35,7 @@ from workbook.read.opc.relationships import (
     rels_part_of,
     unescape,
 )
-from workbook.read.package import read_part, tag_attributes
+from workbook.read.package import DAMAGED, WorkbookReadError, read_part, tag_attributes
 
 NATIVE_KINDS = ("worksheet", "chartsheet", "dialogsheet")  # the sheet types calamine reads
 PACKAGE_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -90,8 +91,11 @@ def canonical_copy(path: Path, archive: zipfile.ZipFile, package: PackageMap) ->
 
 
 def _head(path: Path, archive: zipfile.ZipFile, part: str) -> bytes:
-    with archive.open(part) as stream:
-        return stream.read(HEAD_LIMIT)
+    try:
+        with archive.open(part) as stream:
+            return stream.read(HEAD_LIMIT)
+    except DAMAGED as error:
+        raise WorkbookReadError(path, f"damaged part {shorten(part, 60)} ({shorten(error, 80)})") from None
 
 
 def _bad_dimension(head: bytes) -> bool:
