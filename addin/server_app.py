@@ -203,8 +203,11 @@ def check_script_call(data: dict, script: str, scripts: set[str]) -> None:
         isinstance(data["names"], list) and all(isinstance(x, dict) for x in data["names"])
     ):
         raise BadRequest(400, "'names' must be a list of objects.")
-    if "args" in data and data["args"] not in (None, []):
-        raise BadRequest(400, f"Script {script!r} takes no arguments.")
+    args = data.get("args")
+    # One argument at most: the number formats ribbon.js reads with the values (an object).
+    if args not in (None, []) and not (isinstance(args, list) and len(args) == 1
+                                       and isinstance(args[0], (dict, type(None)))):
+        raise BadRequest(400, f"Script {script!r} takes only the sheets' number formats.")
 
 
 # --- the ASGI guard ------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ simulation (tests/browser/addin: excel_sim.js on top of office-addin-mock, addin
 API:
     needs_browser                 pytest mark: skips, saying why, without chromium, node 20+ or npm
     install_driver(folder)        `npm ci` there when node_modules is missing or stale (file lock)
-    addin_server()                context manager: `kpi serve` on a free loopback port, yields
-                                  its base URL ("http://127.0.0.1:PORT"); stopped on exit
+    addin_server(log_dir, env=None)  context manager: `kpi serve` on a free loopback port,
+                                  yields its base URL ("http://127.0.0.1:PORT"); stopped on exit
     run_addin(base_url, books, work_dir) -> list of {"steps", "violations", "errors"}
         books: [{"book": {"name", "sheets": [{"name", "values", "numberFormats"?}]},
                  "steps": [{"click": id} | {"edit": [sheet, row, col, value]}
@@ -74,12 +74,14 @@ def install_driver(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def addin_server(log_dir: Path):
-    """`python -m kpi_cli.main serve` on a free loopback port (XLWINGS_LICENSE_KEY=noncommercial)."""
+def addin_server(log_dir: Path, env: dict[str, str] | None = None):
+    """`python -m kpi_cli.main serve` on a free loopback port (XLWINGS_LICENSE_KEY=noncommercial),
+    with `env` added to its environment."""
     port = free_port()
     log_path = log_dir / "serve.log"
     env = dict(os.environ, XLWINGS_LICENSE_KEY="noncommercial",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+               **(env or {}))
     env.pop("XLWINGS_HOSTNAME", None)  # the manifest then names this server's own address
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
