@@ -25,7 +25,7 @@ test-lowest:
 	python3 -m venv $(LOWEST)
 	$(LOWEST)/bin/python -m pip install -q --upgrade pip
 	$(LOWEST)/bin/python -m pip install -q -c constraints-lowest.txt -e ".[server,dev,pandas,report]"
-	$(LOWEST)/bin/python -m pip list --format=freeze | grep -iE "^(numpy|python.calamine|lxml|xlwings|tqdm|pandas|uvicorn|fastapi|pytest|hypothesis|xlsxwriter|openpyxl|httpx|python.docx|jinja2|matplotlib)="
+	$(LOWEST)/bin/python -m pip list --format=freeze | grep -iE "^(numpy|python.calamine|lxml|xlwings|tqdm|pandas|uvicorn|fastapi|pebble|pytest|hypothesis|xlsxwriter|openpyxl|httpx|python.docx|jinja2|matplotlib)="
 	XLWINGS_LICENSE_KEY=noncommercial $(LOWEST)/bin/python -m pytest -q -n 2
 
 # Byte-compile our modules first, as installing a wheel does: an editable install (and

@@ -44,6 +44,10 @@ class PlanUnavailable(KpiError):
     """The workbook layer is not installed or cannot build a plan."""
 
 
+class PlanMismatch(KpiError):
+    """The plan names a sheet the book sent does not have (it was renamed or removed)."""
+
+
 class BadFormats(KpiError):
     """The number formats sent with the request are not in the shape ribbon.js sends."""
 
@@ -182,7 +186,7 @@ def _check_sheets(book, plan: WorkbookPlan) -> None:
     for name in {b.sheet for b in plan.blocks} | {r.sheet for r in plan.colour_rules} | \
             {m.sheet for m in plan.marks}:
         if _sheet_by_name(book, name) is None:
-            raise KeyError(f"the plan writes to a sheet that is not in the book: {name!r}")
+            raise PlanMismatch(f"the plan writes to a sheet that is not in the book: {name!r}")
 
 
 def send_plan(book, plan: WorkbookPlan) -> Applied:
@@ -298,7 +302,7 @@ def summary_message(plan: WorkbookPlan) -> str:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors that describe the workbook or its rules (no KPI table, a bad "KPI Rules" sheet)."""
-    errors: list[type[BaseException]] = []
+    errors: list[type[BaseException]] = [KpiError]
     try:
         from workbook.read.tables import LayoutError
 
@@ -342,9 +346,11 @@ def run_script(book, part: str, planner: Planner | None = None,
     except Exception as exc:  # the user sees one line, the log keeps the traceback
         if isinstance(exc, _user_errors()):  # the workbook's or the rules' fault: no traceback
             logger.warning("KPI %s: %s", part, _one_line(exc))
-        else:
+            reason = _one_line(exc)
+        else:  # a bug: Python's own words ("object of type 'bool' has no len()") stay in the log
             logger.exception("KPI %s failed", part)
-        book.app.alert(f"Could not {part} the KPIs: {_one_line(exc)}", title=ALERT_TITLE)
+            reason = "an internal error, logged on the server for IT"
+        book.app.alert(f"Could not {part} the KPIs: {reason}", title=ALERT_TITLE)
         return None
     book.app.alert(message, title=ALERT_TITLE)
     return applied

@@ -20,7 +20,7 @@ from kpi_cli.batch import (
 from kpi_cli.terminal import book_line, counts_line, summary_text, total_line, write_findings_csv
 from kpi_cli.validate import add_findings_csv_argument
 from kpi_rules import RulesError
-from kpi_rules.errors import internal_error
+from kpi_rules.errors import internal_error, shorten
 from workbook.addresses import quote_sheet
 from workbook.lock_file import BookOpenError
 from workbook.read.grid import WorkbookReadError
@@ -69,6 +69,11 @@ def describe(result: Refreshed) -> str:
         lines.append(f"{len(changes)} typed status{'es' if len(changes) != 1 else ''} changed:")
         lines += [f"  {quote_sheet(c.sheet)}!{c.cell}{' ' + c.reference if c.reference else ''}: "
                   f"{c.before!r} -> {c.after!r}" for c in changes]
+    kept = result.plan.formulas_kept
+    if kept:
+        lines.append(f"{len(kept)} formula{'s' if len(kept) != 1 else ''} left as "
+                     f"{'they are' if len(kept) != 1 else 'it is'} (refresh never overwrites a "
+                     f"formula): {shorten(', '.join(kept), 120)}")
     return "\n".join(lines)
 
 

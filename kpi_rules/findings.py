@@ -48,6 +48,7 @@ class Code(StrEnum):
     UNIT_MISMATCH = "unit_mismatch"
     DUPLICATE_REFERENCE = "duplicate_reference"
     SUPPRESSED_VALUE = "suppressed_value"  # "<5" or "*": a small number withheld on purpose
+    FORMULA_KEPT = "formula_kept"  # a typed status that is the officer's formula disagrees
 
     @property
     def severity(self) -> Severity:
@@ -63,6 +64,7 @@ SEVERITY = {
     Code.UNIT_MISMATCH: Severity.ERROR,
     Code.DUPLICATE_REFERENCE: Severity.WARNING,
     Code.SUPPRESSED_VALUE: Severity.INFO,
+    Code.FORMULA_KEPT: Severity.WARNING,
 }
 
 
@@ -125,6 +127,7 @@ PROBLEM_TITLES = {
     Code.UNIT_MISMATCH: "Units differ",
     Code.DUPLICATE_REFERENCE: "Reference repeated",
     Code.SUPPRESSED_VALUE: "Suppressed figure",
+    Code.FORMULA_KEPT: "Status formula disagrees",
 }
 ADVICE = {
     Code.MISSING_COMMENTARY: "Say why it is off target and what is being done about it.",
@@ -135,6 +138,7 @@ ADVICE = {
     Code.UNIT_MISMATCH: "Write the actual and the target in the same units.",
     Code.DUPLICATE_REFERENCE: "Give each indicator its own reference, or remove the repeated row.",
     Code.SUPPRESSED_VALUE: "Nothing: a suppressed small number is not assessed.",
+    Code.FORMULA_KEPT: "Correct the formula, or delete it so that a refresh writes the status.",
 }
 
 STATUS_WORDS = {"on": "On target", "within": "Within tolerance", "off": "Off target",
@@ -149,6 +153,7 @@ POINTS_AT = {
     Code.UNIT_MISMATCH: ("actual", "indicator"),
     Code.DUPLICATE_REFERENCE: ("reference", "indicator"),
     Code.SUPPRESSED_VALUE: ("actual", "target", "indicator"),
+    Code.FORMULA_KEPT: ("status", "actual", "indicator"),
 }
 
 
@@ -263,8 +268,13 @@ def _checks(table: Columns, rules: Rules):
     # figures that cannot be assessed (status none: missing data, no polarity, units that
     # differ) a known label is not questioned: the finding about the figures says why.
     unknown_label = typed == None
-    yield (Code.STATUS_MISMATCH, typed_text & (typed != status) & ((status != "none") | unknown_label),
-           lambda r, i: _status_mismatch_message(r, rules))
+    disagrees = typed_text & (typed != status) & ((status != "none") | unknown_label)
+    # A status cell holding a formula is the officer's own logic: a refresh leaves it as it is
+    formula = table.flags("status_formula")
+    yield (Code.STATUS_MISMATCH, disagrees & ~formula, lambda r, i: _status_mismatch_message(r, rules))
+    yield (Code.FORMULA_KEPT, disagrees & formula,
+           lambda r, i: f"The status is a formula, left as it is: it gives {_raw(r.get('status_typed'))} "
+                        f"but the figures say {rules.label(r['status'])!r}")
     yield (Code.MISSING_ACTUAL, target_ok & ~actual_ok & ~suppressed_a,
            lambda r, i: f"Target given but no actual figure (actual is {_raw(r.get('actual'))})")
     yield (Code.MISSING_TARGET, actual_ok & ~target_ok & ~suppressed_t,

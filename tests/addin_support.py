@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +123,49 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class ServerFailed(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def running_server(log_path: Path, env: dict[str, str] | None = None,
+                   args: tuple[str, ...] = ()) -> Iterator[str]:
+    """`kpi serve` on a free loopback port (with `env` added to the environment and `args` to
+    the command line); yields its base URL and stops it on the way out."""
+    import httpx
+
+    port = free_port()
+    full_env = dict(os.environ, XLWINGS_LICENSE_KEY="noncommercial", **(env or {}),
+                    PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kpi_cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
+             *args],
+            cwd=REPO, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # up to ~60 s
+            if proc.poll() is not None:
+                raise ServerFailed(f"kpi serve exited: {log_path.read_text()}")
+            try:
+                if httpx.get(base + "/", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise ServerFailed(f"kpi serve did not start: {log_path.read_text()}")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
 
 
 def formats_from_xlsx(path: Path) -> dict[str, list]:

@@ -25,15 +25,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.addin_support import REPO, free_port
+from tests.addin_support import REPO, running_server
 
 ADDIN_DRIVER = REPO / "tests" / "browser" / "addin"
 
@@ -75,43 +72,10 @@ def install_driver(folder: Path) -> None:
 
 @contextlib.contextmanager
 def addin_server(log_dir: Path, env: dict[str, str] | None = None):
-    """`python -m kpi_cli.main serve` on a free loopback port (XLWINGS_LICENSE_KEY=noncommercial),
-    with `env` added to its environment."""
-    port = free_port()
-    log_path = log_dir / "serve.log"
-    env = dict(os.environ, XLWINGS_LICENSE_KEY="noncommercial",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-               **(env or {}))
-    env.pop("XLWINGS_HOSTNAME", None)  # the manifest then names this server's own address
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kpi_cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(proc, base, log_path)
+    """`kpi serve` on a free loopback port (tests.addin_support.running_server), `env` added to
+    its environment; the manifest then names this server's own address."""
+    with running_server(log_dir / "serve.log", env=env) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-
-
-def _wait_until_up(proc: subprocess.Popen, base: str, log_path: Path) -> None:
-    for _ in range(300):  # up to ~60 s
-        if proc.poll() is not None:
-            pytest.fail(f"kpi serve exited: {log_path.read_text()}")
-        try:
-            if httpx.get(base + "/manifest.xml", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"kpi serve did not start: {log_path.read_text()}")
 
 
 def run_addin(base_url: str, books: list[dict[str, Any]], work_dir: Path,

@@ -116,6 +116,7 @@ def test_any_failure_is_one_alert_and_no_writes(error):
     assert _funcs(actions) == ["alert"]
     message = actions[0]["args"][0]
     assert "\n" not in message and "Traceback" not in message and message.startswith("Could not")
+    assert "happened" not in message and "'x'" not in message and "internal error" in message
 
 
 def test_plan_for_a_missing_sheet_writes_nothing():

@@ -188,7 +188,7 @@ def case_damaged_sheet_xml(d):
     good = _good(d)
     path = _rewrite_member(good, d / "damaged.xlsx", "xl/worksheets/sheet1.xml",
                            lambda data: data[: len(data) // 2])  # fmt: skip
-    return [str(path)], path, "damaged workbook"
+    return [str(path)], path, "sheet Partnerships & Communities: damaged sheet"
 
 
 def case_only_chart_sheet(d):

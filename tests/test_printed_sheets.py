@@ -61,7 +61,23 @@ def test_the_kpi_tables_print_their_reference_and_indicator_columns_on_every_pag
     for name in ("Corporate KPIs", "Service Scorecard"):
         setup = book[name].page_setup
         assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0)
-    assert book["Exception Notes"].print_title_rows is None  # no table: not ours to set up
+    assert book["Exception Notes"].print_title_cols is None  # no KPI table: refresh adds none
+
+
+def test_the_samples_notes_and_rules_sheets_print_like_the_sheets_we_create(demo):
+    """The sample is ours too: its "Exception Notes" and "KPI Rules" sheets, which no refresh
+    touches, print landscape on A4, one page wide, their header row on every page, our footer."""
+    book = openpyxl.load_workbook(demo)
+    for name in ("Exception Notes", "KPI Rules"):
+        sheet = book[name]
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth or 1, setup.fitToHeight) == \
+            ("landscape", 9, 1, 0), name  # fitToWidth left out means 1 (ECMA-376's default)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, name
+        assert sheet.print_title_rows == "$1:$1", name
+        footer = sheet.oddFooter
+        assert (footer.left.text, footer.center.text, footer.right.text) == \
+            ("&F", "&A", "Page &P of &N"), name
 
 
 def test_a_sheets_own_print_titles_and_page_setup_are_kept(tmp_path):
@@ -171,7 +187,7 @@ def _pdf_pages(book: Path, folder: Path) -> list[str]:
 def test_the_demo_prints_on_a_handful_of_pages(demo, tmp_path):
     pages = _pdf_pages(demo, tmp_path)
     assert len(pages) <= 10  # it was 22 before the sheets had a page setup
-    for sheet in ("Corporate KPIs", "Service Scorecard", *OWNED):
+    for sheet in ("Corporate KPIs", "Service Scorecard", *OWNED, "Exception Notes", "KPI Rules"):
         printed = [page for page in pages if _footer_sheet(page) == sheet]
         assert len(printed) == 1, sheet  # every column on one page width
     scorecard = next(page for page in pages if _footer_sheet(page) == "Corporate KPIs")

@@ -3,10 +3,16 @@ quoted sheet names, and the one key by which two sheet names are the same sheet.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TypeVar
 
 T = TypeVar("T")
+
+# Excel's own sheet size: no workbook has a cell beyond XFD1048576.
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+_CELL_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
 
 def column_letter(column: int) -> str:
@@ -30,6 +36,18 @@ def column_index(letters: str) -> int:
 
 def cell_name(row: int, column: int) -> str:
     return f"{column_letter(column)}{row}"
+
+
+def parse_cell(name: str) -> tuple[int, int]:
+    """"B5" (or "$B$5") -> (5, 2); ValueError for anything that is not a cell inside Excel's
+    sheet size."""
+    match = _CELL_RE.match(str(name).strip())
+    if not match:
+        raise ValueError(f"not a cell address: {str(name)[:20]!r}")
+    row, column = int(match.group(2)), column_index(match.group(1))
+    if not (1 <= row <= EXCEL_MAX_ROWS and 1 <= column <= EXCEL_MAX_COLUMNS):
+        raise ValueError(f"{str(name)[:20]!r} is beyond Excel's last cell XFD1048576")
+    return row, column
 
 
 def quote_sheet(name: str) -> str:

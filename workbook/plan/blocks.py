@@ -164,6 +164,8 @@ class WorkbookPlan:
     # earlier marks a marking run replaces.
     mark_columns: list[tuple[str, int, int, int]] = field(default_factory=list)
     print_titles: list[PrintTitles] = field(default_factory=list)
+    # Cells ("KPIs!G5") the refresh would write that hold a formula: left as they are.
+    formulas_kept: list[str] = field(default_factory=list)
     # What the check counted (statuses, findings by severity): every message is worded from it.
     counts: Counts | None = None
 

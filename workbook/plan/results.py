@@ -125,7 +125,10 @@ def plan_table(plan: WorkbookPlan, layout: TableLayout, rows: Columns, grid: Gri
         column = np.full(bottom - top + 1, None, dtype=object)
         column[sheet_rows - top] = _output_values(rows, output.name, texts)
         formats = _number_formats(rows, output.name, top, len(column))
-        plan.blocks.extend(_column_blocks(layout, output, top, column, formats, sheet_rows, grid))
+        formulas = _formula_rows(grid, output.column, top, bottom)
+        plan.formulas_kept.extend(f"{layout.sheet}!{cell_name(row, output.column)}" for row in formulas)
+        plan.blocks.extend(_column_blocks(layout, output, top, column, formats, sheet_rows, grid,
+                                          formulas))
         if output.name == "status":
             _plan_colours(plan, layout, output.column, rows, rules, texts)
             if not output.owned:
@@ -196,16 +199,26 @@ def _number_formats(rows: Columns, name: str, top: int, length: int) -> np.ndarr
     return formats
 
 
+def _formula_rows(grid: Grid, column: int, top: int, bottom: int) -> list[int]:
+    """Rows from `top` to `bottom` whose cell in `column` holds a formula: the officer's own,
+    which a refresh never overwrites (a typed status there is checked, not replaced)."""
+    rows = grid.formula_cells.rows_by_column.get(column) if grid.formula_cells else None
+    if rows is None:
+        return []
+    return rows[(rows >= top) & (rows <= bottom)].tolist()
+
+
 def _column_blocks(layout: TableLayout, output: _Output, top: int, values: np.ndarray,
-                   formats: np.ndarray, sheet_rows: np.ndarray, grid: Grid) -> list[CellBlock]:
-    """One block per column and number format; in a user's column, split where a non-indicator
-    row has content."""
-    keep: list[int] = []  # offsets of rows whose content in a user's column must stay
+                   formats: np.ndarray, sheet_rows: np.ndarray, grid: Grid,
+                   formulas: list[int]) -> list[CellBlock]:
+    """One block per column and number format, split around the cells that stay: formulas,
+    and in a user's column a non-indicator row with content."""
+    keep = {row - top for row in formulas}  # offsets of the cells that must stay
     if not output.owned:
         others = np.setdiff1d(np.arange(top, top + len(values)), sheet_rows)
-        keep = [row - top for row in others.tolist() if not is_blank(grid.cell(row, output.column))]
+        keep.update(row - top for row in others.tolist() if not is_blank(grid.cell(row, output.column)))
     blocks, start = [], 0
-    for stop in [*keep, len(values)]:
+    for stop in [*sorted(keep), len(values)]:
         for offset, length, number_format in runs(formats[start:stop].tolist()):
             first = start + offset
             blocks.append(CellBlock(layout.sheet, top + first, output.column,
@@ -233,11 +246,12 @@ def _plan_colours(plan: WorkbookPlan, layout: TableLayout, column: int, rows: Co
 def _status_changes(layout: TableLayout, column: int, rows: Columns,
                     texts: dict[str, str]) -> list[StatusChange]:
     changes = []
-    for row, typed_text, typed, status, reference in zip(
+    for row, typed_text, typed, status, reference, formula in zip(
         rows["row"].tolist(), rows.column("status_typed").tolist(), rows["typed_status"].tolist(),
         rows["status"].tolist(), rows.column("reference").tolist(),
+        rows.flags("status_formula").tolist(),
     ):
-        if is_blank(typed_text) or (isinstance(typed_text, float) and math.isnan(typed_text)):
+        if formula or is_blank(typed_text) or (isinstance(typed_text, float) and math.isnan(typed_text)):
             continue
         if typed != status:
             changes.append(StatusChange(layout.sheet, cell_name(int(row), column),

@@ -84,9 +84,10 @@ def validation_sheet(check: BookCheck, marked: set[tuple[str, str]] = frozenset(
     changed = {(c.sheet, c.cell): c for c in changes}
     about = _rows_by_place(check)
     new_notes = iter(range(check.notes.next_row, 1 << 20)) if check.notes else iter(())
+    commented = _rows_with_commentary_cells(check)
     for f in _worst_first(check):
         row = about.get((f.sheet, f.row), _Row(None, f.reference, None, None))
-        where, advice = _fix_place(check, f, row, new_notes)
+        where, advice = _fix_place(check, f, row, new_notes, commented)
         problem, details = PROBLEM_TITLES[f.code], f.message
         change = changed.get((f.sheet, f.cell)) if f.code == Code.STATUS_MISMATCH else None
         if change is not None:
@@ -125,6 +126,12 @@ def _severity_fills(sheet: SheetContent) -> None:
         if severity in SEVERITY_FILLS:
             sheet.fills.append(ColourRun(VALIDATION_SHEET, HEADER_ROW + 1 + offset, 1, length,
                                          severity, SEVERITY_FILLS[severity]))
+
+
+def _rows_with_commentary_cells(check: BookCheck) -> set[tuple[str, int]]:
+    """(sheet, row) of every indicator whose table has a commentary column: one lookup per
+    finding, however many tables the book has."""
+    return {(t.sheet, row) for t in check.tables if "commentary" in t.columns for row in t.sections}
 
 
 def _has_owners(check: BookCheck) -> bool:
@@ -170,15 +177,15 @@ def _reference_text(value) -> str:
     return str(value).strip()
 
 
-def _fix_place(check: BookCheck, f: Finding, row: _Row, new_notes) -> tuple[str | None, str]:
+def _fix_place(check: BookCheck, f: Finding, row: _Row, new_notes,
+               commented: set[tuple[str, int]]) -> tuple[str | None, str]:
     """Where the fix goes ("'Exception Notes'!B5") and what to do there."""
     here = f"{quote_sheet(f.sheet)}!{f.cell}" if f.cell and f.sheet else None
     advice = ADVICE[f.code]
     if f.code != Code.MISSING_COMMENTARY:
         return here, advice
-    layout = next((t for t in check.tables if t.sheet == f.sheet and f.row in t.sections), None)
     why = advice[0].lower() + advice[1:]
-    if layout is not None and "commentary" in layout.columns:
+    if (f.sheet, f.row) in commented:
         return here, f"In the commentary cell: {why}"
     notes = check.notes
     if notes is None:

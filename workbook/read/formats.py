@@ -1,5 +1,6 @@
-"""Facts only the package XML knows: which cells carry a percent number format, hidden columns,
-and how far each sheet's cells really reach (checked before the native reader allocates a grid).
+"""Facts only the package XML knows: which cells carry a percent number format, which hold a
+formula, hidden columns, and how far each sheet's cells really reach (checked before the native
+reader allocates a grid).
 
 Every pass over a sheet part is one streamed, linear scan: chunks of the inflated XML, each
 searched once, with at most one short tag carried over to the next chunk."""
@@ -8,27 +9,20 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kpi_rules.errors import shorten
 from workbook.addresses import cell_name, column_index
-from workbook.read.package import (
-    DAMAGED,
-    WorkbookReadError,
-    read_part,
-    tag_attributes,
-    workbook_part,
-)
+from workbook.read.opc.relationships import PackageMap, package_map, unescape
+from workbook.read.package import DAMAGED, WorkbookReadError, read_part, tag_attributes
 
 if TYPE_CHECKING:
     from workbook.read.grid import Grid
 
 BUILTIN_PERCENT_FORMATS = {9, 10}
-SHEET_RE = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?>")
-RELATIONSHIP_RE = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?>")
 NUMFMT_RE = re.compile(rb"<(?:\w+:)?numFmt\b[^>]*?>")
 CELLXFS_RE = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.DOTALL)
 XF_RE = re.compile(rb"<(?:\w+:)?xf\b[^>]*?>")
@@ -40,6 +34,8 @@ MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # Excel's last cell is XFD1048576
 SPARSE_AREA = 500_000  # a grid this large must be reasonably filled to be worth allocating
 SPARSE_FACTOR = 32
 MAX_AREA = 60_000_000  # past this, even a full grid would not fit in memory as Python values
+ROOT_PREFIX_RE = re.compile(rb"<(\w+:)?worksheet\b")
+CELL_REF_RE = re.compile(rb'^<(?:\w+:)?c\b[^>]*?\sr\s*=\s*["\']([A-Za-z]{1,3})([0-9]+)["\']')
 MAX_TAG = 4096  # a tag longer than this is not one the scan looks for
 QUOTED_RE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 
@@ -50,7 +46,9 @@ class PackageExtras:
     def __init__(self, path: Path, archive: zipfile.ZipFile):
         self.path = path
         self.archive = archive
-        self.sheet_parts = self._sheet_parts()
+        self.package: PackageMap = package_map(path, archive)
+        self.sheet_parts = self.package.worksheets()
+        self.styles_part = self.package.styles_part
         self.percent_styles = self._percent_styles()
         self.scans: dict[str, SheetScan] = {}
 
@@ -70,6 +68,7 @@ class PackageExtras:
         grid.hidden_columns = self._hidden_columns(grid.sheet, part)
         scan = self.scans.get(grid.sheet)
         grid.percent_cells = scan.percent_cells() if scan else PercentCells()
+        grid.formula_cells = scan.formula_cells() if scan else PercentCells()
 
     def _scan(self, part: str) -> SheetScan:
         scan = SheetScan(self.percent_styles)
@@ -107,33 +106,12 @@ class PackageExtras:
     def _read(self, name: str) -> bytes:
         return read_part(self.path, self.archive, name) or b""
 
-    def _sheet_parts(self) -> dict[str, str]:
-        book = workbook_part(self.path, self.archive) or "xl/workbook.xml"
-        folder = str(PurePosixPath(book).parent)
-        rels_part = f"{folder}/_rels/{PurePosixPath(book).name}.rels".lstrip("./")
-        targets = {}
-        self.styles_part = "xl/styles.xml"
-        for tag in RELATIONSHIP_RE.findall(self._read(rels_part)):
-            attrs = tag_attributes(tag)
-            targets[attrs.get("Id")] = _resolve(folder, attrs.get("Target", ""))
-            if attrs.get("Type", "").endswith("/styles"):
-                self.styles_part = targets[attrs.get("Id")]
-        parts = {}
-        for tag in SHEET_RE.findall(self._read(book)):
-            attrs = tag_attributes(tag)
-            relation = attrs.get("r:id") or next(
-                (value for key, value in attrs.items() if key.endswith(":id")), None
-            )
-            if attrs.get("name") and relation in targets:
-                parts[_unescape(attrs["name"])] = targets[relation]
-        return parts
-
     def _percent_styles(self) -> set[int]:
-        styles = self._read(self.styles_part)
+        styles = self._read(self.styles_part) if self.styles_part else b""
         percent_formats = set(BUILTIN_PERCENT_FORMATS)
         for tag in NUMFMT_RE.findall(styles):
             attrs = tag_attributes(tag)
-            if _is_percent_code(_unescape(attrs.get("formatCode", ""))):
+            if _is_percent_code(unescape(attrs.get("formatCode", ""))):
                 percent_formats.add(self._style_number(attrs.get("numFmtId", "-1")))
         block = CELLXFS_RE.search(styles)
         if not block:
@@ -154,25 +132,6 @@ class PackageExtras:
 
 def _attrs(tag: bytes) -> dict[str, str]:
     return tag_attributes(tag)
-
-
-def _unescape(text: str) -> str:
-    return (
-        text.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<")
-        .replace("&gt;", ">").replace("&amp;", "&")
-    )
-
-
-def _resolve(base: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts: list[str] = []
-    for piece in PurePosixPath(base, target).parts:
-        if piece == "..":
-            parts and parts.pop()
-        elif piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
 
 
 def is_percent_format(code: str) -> bool:
@@ -212,7 +171,8 @@ def _hidden_columns(head: bytes) -> set[int]:
 
 
 class PercentCells:
-    """Which cells carry a percent number format: per column, the sorted worksheet rows.
+    """A set of cells (those with a percent number format, those holding a formula): per
+    column, the sorted worksheet rows.
 
     Kept as integer arrays, not a set of (row, column) pairs: a 100k-row book has 400k of them.
     """
@@ -259,14 +219,17 @@ def linear_pieces(stream, chunk_size: int = _CHUNK):
 
 
 class SheetScan:
-    """One pass over a sheet part: how far its cells reach, how many there are, and (when the
-    styles have any) which cells carry a percent style."""
+    """One pass over a sheet part: how far its cells reach, how many there are, which cells
+    hold a formula and (when the styles have any) which cells carry a percent style."""
 
     def __init__(self, percent_styles: set[int]):
         self.cells = 0
         self.last_row = self.last_column = 0
         self.far_cell = ""
         self._rows: dict[bytes, list[int]] = {}
+        self._formulas: dict[bytes, list[int]] = {}
+        self._formula_re: re.Pattern | None = None  # known once the root tag's prefix is
+        self._last_tag = b""  # the last tag of the previous piece: a formula's cell, at a cut
         self._percent = _percent_pattern(percent_styles)
 
     def feed(self, piece: bytes) -> None:
@@ -276,6 +239,24 @@ class SheetScan:
         if self._percent is not None:
             for match in self._percent.finditer(piece):
                 self._rows.setdefault(match.group(1), []).append(int(match.group(2)))
+        self._find_formulas(piece)
+
+    def _find_formulas(self, piece: bytes) -> None:
+        """A cell's <f> comes first in it (CT_Cell), so the tag before each <f> is its cell.
+        Only "<f" is searched for: a sheet without formulas costs one pass of a literal search."""
+        if self._formula_re is None:
+            root = ROOT_PREFIX_RE.search(piece)
+            prefix = re.escape(root.group(1)) if root and root.group(1) else b""
+            self._formula_re = re.compile(b"<" + prefix + rb"f[\s>/]")
+        for match in self._formula_re.finditer(piece):
+            start = piece.rfind(b"<", 0, match.start())
+            tag = piece[start:match.start()] if start >= 0 else self._last_tag
+            reference = CELL_REF_RE.search(tag)
+            if reference is not None:
+                self._formulas.setdefault(reference.group(1), []).append(int(reference.group(2)))
+        cut = piece.rfind(b"<")
+        if cut >= 0:
+            self._last_tag = piece[cut:cut + MAX_TAG]
 
     def _reach(self, match: re.Match) -> None:
         letters = (match.group(1) or match.group(3) or b"").decode().upper()
@@ -299,8 +280,15 @@ class SheetScan:
                                           f"used: clear the stray cells (Ctrl+End) and save")
 
     def percent_cells(self) -> PercentCells:
-        return PercentCells({column_index(letters.decode()): np.unique(np.array(found, dtype=np.int64))
-                             for letters, found in self._rows.items()})  # fmt: skip
+        return _cell_set(self._rows)
+
+    def formula_cells(self) -> PercentCells:
+        return _cell_set(self._formulas)
+
+
+def _cell_set(rows_by_letters: dict[bytes, list[int]]) -> PercentCells:
+    return PercentCells({column_index(letters.decode().upper()): np.unique(np.array(found, dtype=np.int64))
+                         for letters, found in rows_by_letters.items()})  # fmt: skip
 
 
 def _percent_pattern(styles: set[int]) -> re.Pattern | None:

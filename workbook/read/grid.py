@@ -9,15 +9,22 @@ regex pass over the parts that hold them.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import python_calamine
 
+from kpi_rules.errors import shorten
 from workbook.read.formats import PackageExtras, PercentCells
+from workbook.read.opc.canonical import canonical_copy, needs_canonical_copy
 from workbook.read.package import WorkbookReadError, open_package
 from workbook.read.snapshot import Snapshot, take_snapshot
+
+# calamine raises several Rust-side error types, and a Rust panic (a package it did not expect)
+# arrives as pyo3's PanicException, which derives from BaseException and is not exported.
+INTERRUPTS = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class Grid:
     sheet: str
     values: list[list]
     percent_cells: PercentCells | None = None  # percent-formatted cells; None = unknown
+    formula_cells: PercentCells | None = None  # cells holding a formula; None = unknown (add-in)
     tables: list[TableRange] = field(default_factory=list)
     hidden_columns: set[int] = field(default_factory=set)  # 1-based
     merged: list[MergedRange] = field(default_factory=list)
@@ -90,19 +98,22 @@ def read_grids(source: str | Path | Snapshot) -> dict[str, Grid]:
     with archive:
         extras = PackageExtras(snapshot.path, archive)
         extras.check_extents()
-        grids = _calamine_grids(snapshot)
+        if needs_canonical_copy(snapshot.path, archive, extras.package):
+            grids = _calamine_grids(snapshot.path, canonical_copy(snapshot.path, archive, extras.package))
+        else:
+            grids = _calamine_grids(snapshot.path, snapshot.data)
         for grid in grids.values():
             extras.annotate(grid)
     return grids
 
 
-def _calamine_grids(snapshot: Snapshot) -> dict[str, Grid]:
-    path = snapshot.path
+def _calamine_grids(path: Path, data: bytes) -> dict[str, Grid]:
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(snapshot.stream(), load_tables=True)
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
     except python_calamine.PasswordError:
         raise WorkbookReadError(path, "encrypted (password-protected): remove the password")
-    except Exception as exc:  # noqa: BLE001 - calamine raises several Rust-side error types
+    except BaseException as exc:  # noqa: BLE001 - see INTERRUPTS
+        _pass_interrupts(exc)
         raise WorkbookReadError(path, f"damaged workbook ({_one_line(exc)})")
     with book:
         names = [
@@ -112,10 +123,17 @@ def _calamine_grids(snapshot: Snapshot) -> dict[str, Grid]:
         ]
         if not names:
             raise WorkbookReadError(path, "the workbook has no worksheets")
+        grids = {}
+        for name in names:
+            try:
+                grids[name] = _sheet_grid(book.get_sheet_by_name(name))
+            except BaseException as exc:  # noqa: BLE001 - see INTERRUPTS
+                _pass_interrupts(exc)
+                raise WorkbookReadError(path, f"sheet {shorten(name)}: {_sheet_reason(exc)}")
         try:
-            grids = {name: _sheet_grid(book.get_sheet_by_name(name)) for name in names}
             _attach_tables(book, grids)
-        except Exception as exc:  # noqa: BLE001 - same as above
+        except BaseException as exc:  # noqa: BLE001 - see INTERRUPTS
+            _pass_interrupts(exc)
             raise WorkbookReadError(path, f"damaged workbook ({_one_line(exc)})")
     return grids
 
@@ -142,7 +160,19 @@ def _attach_tables(book, grids: dict[str, Grid]) -> None:
         )
 
 
-def _one_line(exc: Exception) -> str:
+def _pass_interrupts(exc: BaseException) -> None:
+    if isinstance(exc, INTERRUPTS):
+        raise exc
+
+
+def _sheet_reason(exc: BaseException) -> str:
+    text = _one_line(exc)
+    if "Range is missing" in text:  # a merged range such as "A1:A", which Excel never writes
+        return f"a merged range is not a range of cells ({shorten(text, 50)}): open and save it in Excel"
+    return f"damaged sheet ({text})"
+
+
+def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:200]
 

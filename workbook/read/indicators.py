@@ -43,6 +43,7 @@ def table_columns(grid: Grid, layout: TableLayout) -> Columns:
     table["row"] = np.array(rows, dtype=np.int64)
     for role, flag in PERCENT_FLAGS.items():
         table[flag] = _percent_flags(grid, rows, layout.columns.get(role))
+    table["status_formula"] = _flags(grid.formula_cells, rows, layout.columns.get("status"))
     return table
 
 
@@ -59,8 +60,13 @@ def _column_values(rows: list[list], column: int | None) -> list:
 
 
 def _percent_flags(grid: Grid, rows: list[int], column: int | None) -> np.ndarray:
-    if column is None or not grid.percent_cells:
+    return _flags(grid.percent_cells, rows, column)
+
+
+def _flags(cells, rows: list[int], column: int | None) -> np.ndarray:
+    """For each row, whether its cell in `column` is one of `cells` (a PercentCells)."""
+    if column is None or not cells:
         return np.zeros(len(rows), dtype=bool)
-    return np.asarray(grid.percent_cells.flags(rows, column), dtype=bool)
+    return np.asarray(cells.flags(rows, column), dtype=bool)
 
 

@@ -34,12 +34,6 @@ RATIO_FLOOR = 16 << 20  # below this, any ratio is harmless
 DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
            ValueError)
 WORKBOOK_PART = "xl/workbook.xml"
-OFFICE_DOCUMENT_TYPES = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
-    "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
-)
-STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
-RELATIONSHIP_RE = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?>")
 ATTR_RE = re.compile(rb'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 
 
@@ -61,10 +55,13 @@ def open_package(source: Snapshot | str | Path) -> zipfile.ZipFile:
         archive = source.zip()
     except DAMAGED:
         raise WorkbookReadError(path, "truncated or damaged file (the zip package is incomplete)")
+    from workbook.read.opc.relationships import office_document_target, workbook_part
+
     try:
+        _use_forward_slashes(archive)
         _check_members(path, archive.infolist())
         reason = _package_reason(set(archive.namelist()))
-        if reason is None and (_office_document(path, archive) or "").endswith(".bin"):
+        if reason is None and (office_document_target(path, archive) or "").endswith(".bin"):
             reason = "binary workbook (.xlsb) is not supported: save it as .xlsx in Excel"
         if reason is None and workbook_part(path, archive) is None:
             reason = "not an Excel workbook (a zip without xl/workbook.xml)"
@@ -87,27 +84,22 @@ def read_part(path: Path, archive: zipfile.ZipFile, name: str) -> bytes | None:
         raise WorkbookReadError(path, f"damaged part {shorten(name, 60)} ({one_line(error, 80)})")
 
 
-def workbook_part(path: Path, archive: zipfile.ZipFile) -> str | None:
-    """Where the package's relationships put the workbook part (xl/workbook.xml by default)."""
-    target = _office_document(path, archive)
-    if target in archive.NameToInfo:
-        return target
-    return WORKBOOK_PART if WORKBOOK_PART in archive.NameToInfo else None
-
-
-def _office_document(path: Path, archive: zipfile.ZipFile) -> str | None:
-    rels = read_part(path, archive, "_rels/.rels") or b""
-    for tag in RELATIONSHIP_RE.findall(rels):
-        attrs = tag_attributes(tag)
-        if attrs.get("Type") in OFFICE_DOCUMENT_TYPES and attrs.get("TargetMode") != "External":
-            return attrs.get("Target", "").lstrip("/")
-    return None
-
-
 def tag_attributes(tag: bytes) -> dict[str, str]:
     """The attributes of one start tag (either quote style), decoded, entities left as written."""
     return {key.decode(): (double if double or not single else single).decode("utf-8", "replace")
             for key, double, single in ATTR_RE.findall(tag)}
+
+
+def _use_forward_slashes(archive: zipfile.ZipFile) -> None:
+    """Part names as the package means them: some Windows tools write "xl\\workbook.xml". The
+    local headers are still checked against the names as stored (zipfile keeps orig_filename)."""
+    if not any("\\" in info.filename for info in archive.filelist):
+        return
+    for info in archive.filelist:
+        info.filename = info.filename.replace("\\", "/")
+    archive.NameToInfo = {}
+    for info in archive.filelist:
+        archive.NameToInfo.setdefault(info.filename, info)
 
 
 def _check_members(path: Path, members: list[zipfile.ZipInfo]) -> None:

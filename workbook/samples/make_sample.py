@@ -20,6 +20,8 @@ from pathlib import Path
 
 import xlsxwriter
 
+from workbook.xlsx.ooxml import FOOTER, PAGE_SETUP
+
 SAMPLE = Path(__file__).with_name("council_kpis_q2.xlsx")
 FIXED_DATE = datetime.datetime(2024, 10, 15, 9, 0, 0)
 
@@ -228,6 +230,18 @@ def _table_sheet(sheet, rows: list[list], formats: dict, widths: list[int]) -> N
         _write_cells(sheet, offset, values, formats, formats["header"] if offset == 0 else None)
     for column, width in enumerate(widths):
         sheet.set_column(column, column, width, formats["wrap"])
+    _print_like_our_sheets(sheet)
+
+
+def _print_like_our_sheets(sheet) -> None:
+    """The page setup a refresh gives the sheets it creates (landscape A4, one page wide, the
+    header row on every page, file, sheet and "Page x of y" in the footer): a sheet this
+    sample brings that no refresh touches prints the same way."""
+    sheet.set_landscape()  # as PAGE_SETUP's orientation
+    sheet.set_paper(int(PAGE_SETUP["paperSize"]))
+    sheet.fit_to_pages(int(PAGE_SETUP["fitToWidth"]), int(PAGE_SETUP["fitToHeight"]))
+    sheet.repeat_rows(0)
+    sheet.set_footer(FOOTER)
 
 
 if __name__ == "__main__":

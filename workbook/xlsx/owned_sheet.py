@@ -4,6 +4,7 @@ not recalculate still draw it)."""
 
 from __future__ import annotations
 
+import functools
 import textwrap
 
 from workbook.addresses import cell_name
@@ -114,8 +115,15 @@ def _wrapped_lines(content: SheetContent, values: list) -> int:
         if isinstance(value, str) and value:
             # A width counts digits ("0"); text averages narrower, about 1.1 letters a digit
             width = max(1, int(content.column_widths.get(column, 8.43) * 1.1) - 1)
-            lines = max(lines, len(textwrap.wrap(value, width)))
+            if len(value) > width:  # shorter text is one line: no need to wrap it
+                lines = max(lines, _line_count(value, width))
     return lines
+
+
+@functools.lru_cache(maxsize=8192)
+def _line_count(text: str, width: int) -> int:
+    """Lines of `text` wrapped at `width`; cached: thousands of findings share their advice."""
+    return len(textwrap.wrap(text, width))
 
 
 def _hyperlinks(parts: list[str], content: SheetContent) -> None:

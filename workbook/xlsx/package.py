@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from workbook.read.opc.relationships import STRICT_REASON
 from workbook.read.package import WorkbookReadError, open_package
 from workbook.read.snapshot import Snapshot
 from workbook.xlsx.atomic import WorkbookWriteError
@@ -171,7 +172,7 @@ class Package:
         rels = self.relationships("")
         for rel in rels:
             if rel.type == REL_STRICT_OFFICE_DOCUMENT:
-                raise WorkbookWriteError(f"{self.path.name} is Strict OOXML: not supported, save as .xlsx")
+                raise WorkbookWriteError(f"{self.path.name}: {STRICT_REASON}")
             if rel.type == REL_OFFICE_DOCUMENT:
                 if rel.target.endswith(BINARY_WORKBOOK_SUFFIX):
                     raise WorkbookWriteError(f"{self.path.name} is a binary workbook (.xlsb): not supported")

@@ -10,13 +10,35 @@ import copy
 
 from lxml import etree
 
-from workbook.xlsx.ooxml import STYLESHEET_ORDER, insert_in_order, main, parse_part, serialize_part
+from workbook.xlsx.ooxml import (
+    NS_MAIN,
+    STYLESHEET_ORDER,
+    insert_in_order,
+    main,
+    parse_part,
+    serialize_part,
+)
 
 # Excel's built-in number formats that a plan is likely to ask for (ECMA-376 18.8.30).
 BUILTIN_NUMBER_FORMATS = {
     "General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
 }
 FIRST_CUSTOM_NUMBER_FORMAT = 164
+# What a workbook without a styles part gets (a styles part is optional in SpreadsheetML): the
+# least Excel opens without a repair, one font, the two fills Excel reserves, one border, and
+# the Normal style with its cell format 0, which every unstyled cell already uses.
+EMPTY_STYLESHEET = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    f'<styleSheet xmlns="{NS_MAIN}">'
+    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    '</styleSheet>'
+).encode()
 
 
 def argb(colour: str) -> str:
@@ -40,11 +62,16 @@ def _same(a: etree._Element, b: etree._Element) -> bool:
 class StyleBook:
     """The workbook's styles part, parsed lazily; `changed` says whether it must be rewritten."""
 
-    def __init__(self, part_name: str, data: bytes):
+    def __init__(self, part_name: str, data: bytes, new: bool = False):
         self.part_name = part_name
         self._root = parse_part(data, part_name)
+        self.new = new  # the package has no styles part yet: written only if a format is added
         self.changed = False
         self._cache: dict[tuple, int] = {}
+
+    @classmethod
+    def empty(cls, part_name: str) -> StyleBook:
+        return cls(part_name, EMPTY_STYLESHEET, new=True)
 
     def to_bytes(self) -> bytes:
         return serialize_part(self._root)

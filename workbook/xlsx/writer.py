@@ -42,6 +42,7 @@ from workbook.xlsx.chart import chart_xml, drawing_xml
 from workbook.xlsx.ooxml import (
     CT_CHART,
     CT_DRAWING,
+    CT_STYLES,
     CT_WORKSHEET,
     NS_DOC_REL,
     NS_EXTENDED_PROPS,
@@ -126,7 +127,7 @@ class _PlanWriter:
         self.package = package
         self.workbook_root = parse_part(package.read(package.workbook_part), package.workbook_part)
         if self.workbook_root.tag != main("workbook"):
-            raise WorkbookWriteError("the workbook part is not SpreadsheetML (Strict OOXML?)")
+            raise WorkbookWriteError(f"{package.path.name}: the workbook part is not SpreadsheetML")
         self.workbook_rels = package.relationships(package.workbook_part)
         self.workbook_changed = False
         self.styles = self._load_styles()
@@ -155,7 +156,9 @@ class _PlanWriter:
         self._store_changed_parts()
 
     def _store_changed_parts(self) -> None:
-        if self.styles.changed:
+        if self.styles.changed and self.styles.new:
+            self._add_styles_part()
+        elif self.styles.changed:
             self.package.replace(self.styles.part_name, self.styles.to_bytes())
         if self.workbook_changed:
             self.package.replace(self.package.workbook_part, serialize_part(self.workbook_root))
@@ -164,9 +167,22 @@ class _PlanWriter:
     # -- lookups -------------------------------------------------------------------------
     def _load_styles(self) -> StyleBook:
         for rel in self.workbook_rels:
-            if rel.type == REL_STYLES and not rel.external:
+            if rel.type == REL_STYLES and not rel.external and self.package.exists(rel.target):
                 return StyleBook(rel.target, self.package.read(rel.target))
-        raise WorkbookWriteError("the workbook has no styles part")
+        folder = posixpath.dirname(self.package.workbook_part)
+        part = posixpath.join(folder, "styles.xml")
+        if self.package.exists(part):
+            part = self.package.free_name(posixpath.join(folder, "styles{}.xml"))
+        return StyleBook.empty(part)
+
+    def _add_styles_part(self) -> None:
+        """A workbook saved without a styles part gets one, with its relationship (an old
+        one naming a missing part is replaced) and its content type."""
+        self.package.add(self.styles.part_name, self.styles.to_bytes(), CT_STYLES)
+        self.workbook_rels = [rel for rel in self.workbook_rels if rel.type != REL_STYLES]
+        self.workbook_rels.append(Relationship(free_relationship_id(self.workbook_rels), REL_STYLES,
+                                               self.styles.part_name))
+        self.package.write_relationships(self.package.workbook_part, self.workbook_rels)
 
     def _sheet_elements(self) -> list[etree._Element]:
         sheets = self.workbook_root.find(main("sheets"))
