@@ -251,3 +251,16 @@ def test_a_sheet_named_in_other_case_is_the_product_sheet():
     actions = _actions(book)
     assert [owned["name"] for owned in plans(actions)[0]["owned"]] == ["KPI Summary"]
     assert actions[-1]["args"][0] == "Summary written to the 'KPI Summary' sheet."
+
+
+def test_a_percentage_against_a_whole_number_is_a_unit_mismatch_once_formats_are_sent():
+    """0.35 formatted as 35% against a target of 35: a unit mismatch, as `kpi validate` finds
+    in the file; without the formats the add-in cannot know 0.35 is a percentage."""
+    grids = {"KPIs": [["Ref", "Indicator", "Polarity", "Actual", "Target", "Commentary"],
+                      ["A1", "Rate", "Bigger", 0.35, 35, "Noted"]]}
+    formats = {"KPIs": [[3, [["General", 1], ["0%", 1]]]]}
+    codes = []
+    for sent in (None, formats):
+        plan = book_actions.default_planner(book_actions.read_grids(_book(grids), sent), "validate", "x.xlsx")
+        codes.append(plan.counts.codes.get("unit_mismatch", 0))
+    assert codes[0] == 0 and codes[1] == 1
