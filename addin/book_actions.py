@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from addin import task_pane
 from addin.office_plan import office_plan, plain_rows
 from kpi_rules.errors import KpiError
 from workbook.addresses import SUMMARY_SHEET, VALIDATION_SHEET, sheet_key
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 ALERT_TITLE = "KPI"
 APPLY_PLAN = "kpiApplyPlan"  # the callback static/js/ribbon.js registers with xlwings
+VERBS = {"refresh": "refresh", "validate": "validate", "summary": "summarise"}
 STATUS_WORDS = {"on": "on target", "within": "within tolerance", "off": "off target",
                 "none": "not assessed"}
 # Sheets a button never reads: ours, rewritten whole (xlwings' script exclude option).
@@ -341,7 +343,7 @@ def run_script(book, part: str, planner: Planner | None = None,
             message = summary_message(plan)
     except PlanUnavailable as exc:
         logger.error("KPI %s: %s", part, exc)
-        book.app.alert(f"KPI add-in is not fully installed: {_one_line(exc)}.", title=ALERT_TITLE)
+        _fail(book, part, f"KPI add-in is not fully installed: {_one_line(exc)}.")
         return None
     except Exception as exc:  # the user sees one line, the log keeps the traceback
         if isinstance(exc, _user_errors()):  # the workbook's or the rules' fault: no traceback
@@ -350,10 +352,30 @@ def run_script(book, part: str, planner: Planner | None = None,
         else:  # a bug: Python's own words ("object of type 'bool' has no len()") stay in the log
             logger.exception("KPI %s failed", part)
             reason = "an internal error, logged on the server for IT"
-        book.app.alert(f"Could not {part} the KPIs: {reason}", title=ALERT_TITLE)
+        _fail(book, part, f"Could not {VERBS[part]} the KPIs: {reason}")
         return None
+    _tell_pane(book, task_pane.run_result(chosen_for_pane(plan, part), part, message, book.name))
     book.app.alert(message, title=ALERT_TITLE)
     return applied
+
+
+def chosen_for_pane(plan: WorkbookPlan, part: str) -> WorkbookPlan:
+    """What the pane shows of a run: its counts and rules; the findings when it wrote them."""
+    if part == "summary":
+        return WorkbookPlan(counts=plan.counts, rules=plan.rules)
+    return plan
+
+
+def _fail(book, part: str, message: str) -> None:
+    _tell_pane(book, task_pane.failed_result(part, message, book.name))
+    book.app.alert(message, title=ALERT_TITLE)
+
+
+def _tell_pane(book, result: dict) -> None:
+    """The run's result for the task pane: one runMacro action calling its registered callback
+    (Office.js only; desktop xlwings has no pane)."""
+    if _is_remote(book):
+        book.app.macro(task_pane.PANE_CALLBACK)(task_pane.as_text(result))
 
 
 def refresh_statuses(book, planner: Planner | None = None, formats: Any = None) -> Applied | None:

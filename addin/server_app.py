@@ -21,7 +21,7 @@ from pathlib import Path
 from addin.branding import CouncilRoutes, branding_from_environment
 from addin.service.guard import Guard
 from addin.service.limits import current_limits
-from addin.service.script_pool import script_pool
+from addin.service.script_pool import install_route, script_pool
 
 PROJECT_DIR = Path(__file__).resolve().parent / "server"
 FUNCTIONS_NAMESPACE = "KPI"
@@ -72,11 +72,12 @@ def create_app(overrides: dict[str, str] | None = None):
     branding = branding_from_environment()
     no_pyodide()
     from xlwings_server.config import settings
-    from xlwings_server.main import main_app
+    from xlwings_server.main import app, main_app
     from xlwings_server.templates import env
 
     env.globals["branding"] = branding  # the manifest template's name, icons, support page
     limits = current_limits(reload=True)
+    install_route(app, settings.app_path)
     script_pool().warm()
     return Guard(CouncilRoutes(main_app, settings.app_path, branding), app_path=settings.app_path,
                  hostname=settings.hostname, limits=limits)

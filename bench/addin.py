@@ -30,7 +30,7 @@ import httpx
 import xlwings as xw
 
 from addin import book_actions
-from tests.addin_support import book_json, column, free_port, function_call
+from tests.addin_support import book_json, column, free_port, function_call, kpi_sheet
 
 CALL = "/xlwings/custom-functions-call"
 ROWS = 10_000
@@ -68,20 +68,6 @@ def timed(fn, repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
-
-
-def kpi_sheet(rows: int) -> dict[str, list[list]]:
-    rng = random.Random(7)
-    header = ["Reference", "Performance Indicator", "Polarity", "Previous", "Target", "Actual",
-              "Commentary"]
-    values = [["KPI report Q1", "", "", "", "", "", ""], header]
-    for i in range(rows):
-        target = rng.choice([50, 80, 0.9, 400])
-        actual = target * rng.uniform(0.75, 1.15) if rng.random() > 0.05 else "TBC"
-        values.append([f"IND {i:05d}", f"Indicator {i}", rng.choice(["Bigger", "Smaller"]),
-                       target * rng.uniform(0.8, 1.2), target, actual,
-                       "" if rng.random() < 0.5 else "Commentary text"])
-    return {"KPIs": values}
 
 
 def main() -> int:

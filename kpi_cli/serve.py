@@ -119,6 +119,11 @@ def run(args) -> int:
 
         app = create_app()
         from xlwings_server.config import settings
+
+        from addin.service.connections import header_deadline_protocol
+        from addin.service.limits import current_limits
+
+        protocol = header_deadline_protocol(current_limits().header_seconds)
     except Exception as exc:  # noqa: BLE001 - missing extras, licence, broken project dir: one line, exit 2
         reason = " ".join(str(exc).split()) or type(exc).__name__
         print(f"kpi serve: cannot start the add-in backend: {reason}", file=sys.stderr)
@@ -129,7 +134,7 @@ def run(args) -> int:
           file=sys.stderr, flush=True)
     config = uvicorn.Config(
         app, host=host, port=port, log_level=args.log_level, proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1", lifespan="on",
+        forwarded_allow_ips="127.0.0.1", lifespan="on", http=protocol,
     )
     server = uvicorn.Server(config)
     try:

@@ -80,6 +80,15 @@ def read_tolerance(value, mode: str = DEFAULT_MODE, key: str = "tolerance",
     return number
 
 
+def tolerance_words(tolerance: float, mode: str) -> str:
+    """The tolerance as an officer reads it: "10% of the target", "2 points", "5 percentage
+    points"."""
+    if mode == RELATIVE:
+        return f"{tolerance * 100:g}% of the target"
+    unit = "point" if mode == POINTS else "percentage point"
+    return f"{tolerance:g} {unit}{'' if tolerance == 1 else 's'}"
+
+
 def read_polarity(value, key: str = "polarity") -> str:
     """'bigger' or 'smaller' for a rules value; anything else is refused (never guessed)."""
     code = parse_polarity(value)

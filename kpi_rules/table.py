@@ -34,6 +34,7 @@ from .values import (
     parse_cells,
     parse_polarity,
     parse_value,
+    says_no_target,
 )
 
 OUTPUT_COLUMNS = (
@@ -73,7 +74,8 @@ def _settings(columns: Columns, rules: Rules):
     rules file's are: a bad one raises SettingError.
 
     A polarity cell that is filled in but unreadable ("Sideways") is not replaced by the rules'
-    default: the indicator is not assessed (never guess a polarity silently).
+    default: the indicator is not assessed (never guess a polarity silently). The last array says
+    which rows took the rules' default polarity.
     """
     n = columns.height
     polarity = by_unique(columns.column("polarity"), _row_polarity, "")
@@ -96,7 +98,7 @@ def _settings(columns: Columns, rules: Rules):
     if "tolerance" in columns:
         tolerance = _row_tolerances(columns["tolerance"], modes, tolerance)
     polarity[blank] = rules.polarity
-    return polarity, tolerance, modes
+    return polarity, tolerance, modes, blank
 
 
 def _mode_index(value) -> int:
@@ -178,7 +180,7 @@ def _results(table: Columns, rules: Rules) -> dict[str, np.ndarray]:
                                        read_actual.numbers, read_actual.units, actual_pct)
     previous, _, previous_differs = align(actual, unit, actual_pct, read_previous.numbers,
                                           read_previous.units, previous_pct)  # fmt: skip
-    polarity, tolerance, modes = _settings(table, rules)
+    polarity, tolerance, modes, defaulted = _settings(table, rules)
     points = modes != MODES.index(RELATIVE)
     yes_no = (unit == YES_NO) & ~units_differ
     known = polarity != None  # element-wise
@@ -201,7 +203,11 @@ def _results(table: Columns, rules: Rules) -> dict[str, np.ndarray]:
     band = figure_tolerance(tolerance, points, percent_scale)
     codes = status_codes(actual, target, (known | yes_no) & ~mismatch, bigger, band, points)
     codes = yes_no_codes(codes, actual, target, yes_no & ~mismatch)
-    trends = trend_codes(actual, previous, known & ~scales_differ, bigger)
+    # A data-only indicator ("N/A" as its target) judged by the default polarity would get a
+    # value judgement nobody made ("Number of children looked after: Improving"): no trend then.
+    data_only = by_unique(table.column("target"), says_no_target, False, dtype=bool)
+    judged = known & ~(defaulted & data_only)
+    trends = trend_codes(actual, previous, judged & ~scales_differ, bigger)
     raw, pct = variances(np.where(mismatch | yes_no, np.nan, actual), target)
     typed = (by_unique(table["status_typed"], rules.status_from_label, None)
              if "status_typed" in table else np.full(table.height, None, dtype=object))  # fmt: skip

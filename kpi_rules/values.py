@@ -25,6 +25,19 @@ MARKERS = frozenset(
     }
 )  # fmt: skip
 
+# Targets that say the indicator has none by design (a data-only or contextual indicator), as
+# opposed to a target not given yet ("TBC") or a blank cell.
+NO_TARGET_BY_DESIGN = frozenset(
+    {"n/a", "na", "n.a.", "not applicable", "data only", "no target", "contextual",
+     "monitor only", "for information", "info only"}
+)  # fmt: skip
+
+
+def says_no_target(value) -> bool:
+    """A target cell saying there is none by design: "N/A", "Data only", "No target"."""
+    return isinstance(value, str) and fold(value) in NO_TARGET_BY_DESIGN
+
+
 # Text starting with these would be taken as a formula when typed; a leading ' keeps it text.
 FORMULA_STARTS = ("=", "+", "-", "@")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -58,6 +59,21 @@ def make_kpi_workbook(path: Path, rows: list[list[Any]] | None = None) -> Path:
     book.add_worksheet("Notes").write(0, 0, "Nothing here")
     book.close()
     return path
+
+
+def kpi_sheet(rows: int) -> dict[str, list[list]]:
+    """A "KPIs" sheet of `rows` indicators (seeded: the same every time), as Office.js sends it."""
+    rng = random.Random(7)
+    header = ["Reference", "Performance Indicator", "Polarity", "Previous", "Target", "Actual",
+              "Commentary"]
+    values = [["KPI report Q1", "", "", "", "", "", ""], header]
+    for i in range(rows):
+        target = rng.choice([50, 80, 0.9, 400])
+        actual = target * rng.uniform(0.75, 1.15) if rng.random() > 0.05 else "TBC"
+        values.append([f"IND {i:05d}", f"Indicator {i}", rng.choice(["Bigger", "Smaller"]),
+                       target * rng.uniform(0.8, 1.2), target, actual,
+                       "" if rng.random() < 0.5 else "Commentary text"])
+    return {"KPIs": values}
 
 
 def grids_from_xlsx(path: Path) -> dict[str, list[list[Any]]]:

@@ -16,3 +16,15 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"skipped on CI, where nothing may skip: {reason}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Figures a test measured (`record_property("measured", text)`: the load test's p50/p99),
+    printed at the end of the run, also under xdist, where a test's own print is not shown."""
+    lines = [f"{report.nodeid}: {value}"
+             for report in terminalreporter.stats.get("passed", [])
+             for key, value in report.user_properties if key == "measured"]
+    if lines:
+        terminalreporter.section("measured")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -3,6 +3,7 @@ builds from the Office.js JSON: which actions come back, and what they do to a w
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -68,11 +69,14 @@ HAND_PLAN = WorkbookPlan(
 
 
 def test_the_answer_is_one_plan_and_one_alert():
-    """However many blocks and colours: one runMacro action for kpiApplyPlan, then the alert."""
+    """However many blocks and colours: one runMacro action for kpiApplyPlan, then the task
+    pane's result and the alert."""
     book = _book()
     applied = book_actions.refresh_statuses(book, planner=lambda g, part, name: HAND_PLAN)
     actions = _actions(book)
-    assert _funcs(actions) == ["runMacro", "alert"]
+    assert [(a["func"], a["args"][0]) for a in actions[:2]] == [("runMacro", "kpiApplyPlan"),
+                                                                 ("runMacro", "kpiShowRun")]
+    assert _funcs(actions)[2:] == ["alert"]
     [plan] = plans(actions)
     [sheet] = plan["sheets"]
     assert sheet["name"] == "KPIs" and len(sheet["blocks"]) == len(HAND_PLAN.blocks)
@@ -113,10 +117,12 @@ def test_any_failure_is_one_alert_and_no_writes(error):
     book = _book()
     assert book_actions.summary(book, planner=planner) is None
     actions = _actions(book)
-    assert _funcs(actions) == ["alert"]
-    message = actions[0]["args"][0]
+    assert _funcs(actions) == ["runMacro", "alert"]  # the task pane is told too, nothing written
+    message = actions[1]["args"][0]
     assert "\n" not in message and "Traceback" not in message and message.startswith("Could not")
     assert "happened" not in message and "'x'" not in message and "internal error" in message
+    told = json.loads(actions[0]["args"][1])
+    assert actions[0]["args"][0] == "kpiShowRun" and told["error"] and told["message"] == message
 
 
 def test_plan_for_a_missing_sheet_writes_nothing():
@@ -125,7 +131,7 @@ def test_plan_for_a_missing_sheet_writes_nothing():
     book = _book()
     book_actions.refresh_statuses(book, planner=lambda g, part, name: plan)
     actions = _actions(book)
-    assert _funcs(actions) == ["alert"] and "Gone" in actions[0]["args"][0]
+    assert _funcs(actions) == ["runMacro", "alert"] and "Gone" in actions[1]["args"][0]
 
 
 @pytest.mark.parametrize("formats", ["text", {"KPIs": "x"}, {"KPIs": [[0, [["0%", 0]]]]},
@@ -134,7 +140,8 @@ def test_unreadable_number_formats_are_a_one_line_alert(formats):
     book = _book()
     assert book_actions.refresh_statuses(book, formats=formats) is None
     actions = _actions(book)
-    assert _funcs(actions) == ["alert"] and "number formats" in actions[0]["args"][0]
+    assert plans(actions) == [] and _funcs(actions)[-1] == "alert"
+    assert "number formats" in actions[-1]["args"][0]
 
 
 def test_read_grids_gives_values_from_a1_with_none_for_empty():

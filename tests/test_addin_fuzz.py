@@ -5,6 +5,10 @@ Bodies are mostly well formed with odd values (so that they reach the cell funct
 scripts), the rest broken in one or two fields. Some carry numbers no JSON encoder of ours would
 write: an integer of 5,000 digits, 10**400, 1e400, NaN (the known 500s of issue 12). A button's
 answer, when it is an alert, must not quote Python ("object of type 'bool' has no len()").
+
+The server runs the buttons in its web process (`--workers 0`): the same checks and the same
+script code as in a worker, without the pool's hand-over, which tests/test_addin_http.py and
+tests/test_addin_service.py exercise.
 """
 
 from __future__ import annotations
@@ -114,7 +118,7 @@ def script_bodies(draw) -> tuple[str, bytes]:
 def server(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("fuzz") / "serve.log"
     try:
-        with running_server(log_path, args=("--workers", "1")) as base, \
+        with running_server(log_path, args=("--workers", "0")) as base, \
                 httpx.Client(base_url=base, timeout=60) as client:
             yield client
     except ServerFailed as exc:

@@ -82,14 +82,19 @@ def test_manifest_has_kpi_tab_buttons_and_namespace(server):
     tabs = list(root.iter(_tag("v", "CustomTab")))
     assert len(tabs) == 1
     assert strings[tabs[0].find("v:Label", NS).get("resid")] == "KPI"
-    buttons = {}
+    buttons, panes = {}, []
     for control in tabs[0].iter(_tag("v", "Control")):
         action = control.find("v:Action", NS)
-        assert action.get(XSI_TYPE) == "ExecuteFunction"
         label = strings[control.find("v:Label", NS).get("resid")]
+        if action.get(XSI_TYPE) == "ShowTaskpane":  # the task pane: the page the runtime is
+            location = action.find("v:SourceLocation", NS).get("resid")
+            panes.append((label, location, strings[action.find("v:Title", NS).get("resid")]))
+            continue
+        assert action.get(XSI_TYPE) == "ExecuteFunction"
         buttons[action.find("v:FunctionName", NS).text] = label
     assert buttons == {"kpi-refresh-statuses": "Refresh statuses",
                        "kpi-validate-commentary": "Validate commentary", "kpi-summary": "Summary"}
+    assert panes == [("Open pane", "Taskpane.Url", "KPI checks")]  # titled with the add-in's name
     namespace = next(root.iter(_tag("v", "Namespace")))
     assert strings[namespace.get("resid")] == "KPI"
     assert root.find("o:Id", NS).text != "4f342d85-3a49-41cb-90a5-37b1f2219040"  # not xlwings'
@@ -195,7 +200,7 @@ def test_refresh_script_returns_one_plan_that_writes_statuses(server, kpi_book, 
     response = server.post("/xlwings/custom-scripts-call/refresh_statuses", json=body)
     assert response.status_code == 200, response.text
     actions = response.json()["actions"]
-    assert [a["func"] for a in actions] == ["runMacro", "alert"]
+    assert [a["func"] for a in actions] == ["runMacro", "runMacro", "alert"] and len(plans(actions)) == 1
     alerts = replay_file(path, actions, tmp_path / "replayed.xlsx")
     assert alerts[0].startswith("Refreshed 6 indicators")
     replayed = grids_from_xlsx(tmp_path / "replayed.xlsx")

@@ -15,15 +15,15 @@ import httpx
 import pytest
 
 from addin.service import script_pool
-from addin.service.guard import Guard, read_body
+from addin.service.guard import Guard, read_body, script_params
 from addin.service.limits import Limits, LimitsError
-from addin.service.requests import BadRequest, check_function_call, check_script_call
+from addin.service.requests import BadRequest, ScriptParams, check_function_call, check_script_call
 from kpi_cli import main as cli
 from kpi_cli.serve import exposure_warnings, is_loopback
 from tests.addin_support import ServerFailed, book_json, function_call, running_server
 
 FUNCTIONS = {"kpi_status": {"args": [{}, {}, {"optional": 1}, {"optional": 1}, {"optional": 1}]}}
-SCRIPTS = {"refresh_statuses": (0, 0)}
+SCRIPTS = {"refresh_statuses": ScriptParams(0, ())}
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
@@ -79,6 +79,13 @@ def test_numbers_excel_cannot_hold_are_400(raw, words):
     assert error.status == 400 and words in error.message
 
 
+@pytest.mark.parametrize("args", [[[[], None]], [[None, []]], [[[1], 2]], [[[]]], [[]]])
+def test_ragged_or_empty_ranges_are_400(args):
+    """Found by the fuzz test: `[[], null]` as an argument was a 500 (len of None)."""
+    call = body({**function_call("kpi_status", [[1]], [[2]]), "args": args})
+    assert refused(check_function_call, call, FUNCTIONS, Limits()).status == 400
+
+
 @pytest.mark.parametrize(("change", "words"), [
     ({"used_range_address": True}, "'sheets.0.used_range_address' is not valid"),
     ({"used_range_address": "A1:Z99"}, "outside its values"),
@@ -100,6 +107,23 @@ def test_limits_come_from_the_environment_and_bad_ones_are_one_line():
     for value in ("lots", "-1", "0"):
         with pytest.raises(LimitsError, match="KPI_BODY_TIMEOUT_S"):
             Limits.from_environment({"KPI_BODY_TIMEOUT_S": value})
+
+
+def a_script(book, formats: dict | None = None, *, user=None):
+    """A script as custom_scripts declares one: the book, then what the client sends."""
+
+
+def test_a_script_argument_must_match_its_type_hint():
+    scripts = {"refresh_statuses": script_params(a_script)}
+    assert scripts["refresh_statuses"] == ScriptParams(0, (dict | None,))
+    book = book_json({"KPIs": [["Ref", "Actual"], ["A", 1]]})
+    for args in (None, [], [None], [{"KPIs": {"B": "0%"}}]):
+        assert check_script_call(body({**book, "args": args}), "refresh_statuses", scripts, Limits())
+    for args, words in (([1], "argument 1 is not valid"), ([{}, {}], "takes 0 to 1 arguments"),
+                        (["x"], "argument 1 is not valid")):
+        error = refused(check_script_call, body({**book, "args": args}), "refresh_statuses",
+                        scripts, Limits())
+        assert error.status == 400 and words in error.message
 
 
 # --- the guard: JSON only, slow bodies, the manifest's host -------------------------------------
@@ -172,50 +196,41 @@ def test_a_body_over_the_size_limit_is_413():
 # --- the script pool ---------------------------------------------------------------------------------
 
 
-def _book():
-    import xlwings as xw
-
-    return xw.Book(json=book_json({"KPIs": [["Ref", "Actual"], ["A", 1]]}))
-
-
-def sleepy(book):
+def sleepy(script, body, user):
     time.sleep(600)
 
 
-def dies(book):
+def dies(script, body, user):
     os._exit(3)
 
 
-def writes_a1(book):
-    book.sheets[0]["A1"].value = "done"
+def echo(script, body, user):
+    return 200, "application/json", body
+
+
+def alert_of(answer) -> str:
+    status, content_type, payload = answer
+    actions = json.loads(payload)["actions"]
+    assert content_type == "application/json" and status == 200 and [a["func"] for a in actions] == ["alert"]
+    assert actions[0]["args"][1] == "KPI"
+    return actions[0]["args"][0]
 
 
 def test_a_script_past_its_timeout_is_stopped_with_an_alert_and_the_pool_recovers():
     pool = script_pool.ScriptPool(workers=1, timeout=1.0)
     try:
-        for action, words in ((sleepy, "took longer than 1 seconds"),
-                              (dies, "stopped unexpectedly")):
-            book = _book()
-            asyncio.run(pool.run(book, action))
-            actions = book.json()["actions"]
-            assert [a["func"] for a in actions] == ["alert"]
-            assert words in actions[0]["args"][0] and "KPI" in actions[0]["args"][1:]
-        book = _book()
-        asyncio.run(pool.run(book, writes_a1))  # a fresh worker took the killed one's place
-        assert book.json()["actions"][0]["values"] == [["done"]]
+        assert "took longer than 1 seconds" in alert_of(asyncio.run(pool.answer("s", b"", task=sleepy)))
+        assert "stopped unexpectedly" in alert_of(asyncio.run(pool.answer("s", b"", task=dies)))
+        # a fresh worker took the place of each one that was stopped
+        assert asyncio.run(pool.answer("s", b'{"a": 1}', task=echo))[2] == b'{"a": 1}'
     finally:
         pool.stop()
 
 
-def test_inline_and_pooled_scripts_write_the_same_actions():
-    inline, pooled = script_pool.ScriptPool(0, 10), script_pool.ScriptPool(1, 60)
-    try:
-        books = _book(), _book()
-        asyncio.run(inline.run(books[0], writes_a1))
-        asyncio.run(pooled.run(books[1], writes_a1))
-        assert books[0].json() == books[1].json() and books[0].json()["actions"]
-    finally:
-        pooled.stop()
+def test_inline_scripts_get_the_same_alerts():
+    inline = script_pool.ScriptPool(workers=0, timeout=10)
+    assert "stopped unexpectedly" in alert_of(asyncio.run(inline.answer("s", b"", task=len)))
+    assert asyncio.run(inline.answer("s", b"{}", task=echo))[2] == b"{}"
 
 
 def test_workers_setting():
@@ -261,7 +276,7 @@ def test_a_missing_hostname_is_said_with_the_address_the_manifest_names():
 def server(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("service") / "serve.log"
     try:
-        with running_server(log_path, env={"KPI_BODY_TIMEOUT_S": "2"},
+        with running_server(log_path, env={"KPI_BODY_TIMEOUT_S": "2", "KPI_HEADER_TIMEOUT_S": "2"},
                             args=("--workers", "1")) as base:
             yield base
     except ServerFailed as exc:
@@ -282,6 +297,18 @@ def test_slow_bodies_get_408_and_their_connections_are_closed(server):
             answer += chunk
         conn.close()
         assert answer.startswith(b"HTTP/1.1 408") and b"KPI_BODY_TIMEOUT_S" in answer
+
+
+def test_slow_headers_and_silent_connections_are_closed(server):
+    host, port = server.removeprefix("http://").split(":")
+    connections = [socket.create_connection((host, int(port)), timeout=30) for _ in range(6)]
+    for conn in connections[:3]:
+        conn.sendall(b"POST /xlwings/custom-functions-call HTTP/1.1\r\nHost: x\r\nContent-")
+    for conn in connections:  # recv ends when the server closes; a 30 s socket timeout fails
+        assert conn.recv(4096) == b""
+        conn.close()
+    with httpx.Client(base_url=server, timeout=60) as client:  # a prompt client is still served
+        assert client.get("/health").status_code == 200
 
 
 def test_real_server_refuses_form_posts_and_pins_the_manifest(server):

@@ -37,3 +37,18 @@ def test_example_settings_are_the_ones_the_server_reads():
     for name in ("KPI_ADDIN_NAME", "KPI_ADDIN_DESCRIPTION", "KPI_ADDIN_PROVIDER", "KPI_SUPPORT_URL",
                  "KPI_BRANDING_DIR"):  # fmt: skip
         assert name in names and f'"{name}"' in branding
+
+
+def test_every_limit_the_server_reads_is_in_the_example_and_the_readme():
+    import re
+
+    read = set()
+    for module in ("limits.py", "script_pool.py"):
+        text = (REPO / "addin" / "service" / module).read_text(encoding="utf-8")
+        read |= set(re.findall(r'"(KPI_[A-Z_]+)"', text))
+    assert {"KPI_MAX_SHEET_CELLS", "KPI_SCRIPT_TIMEOUT_S", "KPI_SCRIPT_WORKERS"} <= read
+    lines = (REPO / "deploy" / "kpi.env.example").read_text(encoding="utf-8").splitlines()
+    names = {line.lstrip("# ").split("=", 1)[0] for line in lines if "=" in line}
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert read <= names
+    assert [name for name in sorted(read) if f"`{name}`" not in readme] == []

@@ -35,7 +35,9 @@ def test_status_formulas_survive_a_refresh_and_are_listed(tmp_path, capsys):
     assert code in (0, 1)
     assert _formulas(tmp_path / "out.xlsx", books.STATUS_COLUMN) == before
     assert "typed status" not in out  # nothing was replaced, so nothing is reported as changed
-    assert "3 formulas left as they are (refresh never overwrites a formula): KPIs!G2, KPIs!G3, KPIs!G4" in out
+    validation = read_grids(tmp_path / "out.xlsx")["KPI Validation"].values
+    assert any("Status formula disagrees" in map(str, row) for row in validation)
+    assert "3 formulas left as they are (refresh never overwrites a formula): 'KPIs'!G2, 'KPIs'!G3, 'KPIs'!G4" in out
 
 
 def test_a_status_formula_the_figures_contradict_is_a_finding_not_a_change(tmp_path, capsys):
@@ -65,8 +67,8 @@ def test_typed_statuses_are_replaced_and_a_formula_beside_them_is_kept(tmp_path,
     assert main(["refresh", str(path), "-o", str(tmp_path / "out.xlsx")]) in (0, 1)
     out = capsys.readouterr().out
     assert _formulas(tmp_path / "out.xlsx", "G") == {"G3": '="On target"'}
-    assert "KPIs!G3" not in out.split("formula")[0]  # not among the changed statuses
-    assert "1 formula left as it is (refresh never overwrites a formula): KPIs!G3" in out
+    assert "'KPIs'!G3" not in out.split("formula")[0]  # not among the changed statuses
+    assert "1 formula left as it is (refresh never overwrites a formula): 'KPIs'!G3" in out
     written = read_grids(tmp_path / "out.xlsx")[books.KPI_SHEET]
     expected = read_grids(_refreshed(plain, tmp_path, capsys))[books.KPI_SHEET]
     assert written.cell(2, 7) == expected.cell(2, 7) and written.cell(4, 7) == expected.cell(4, 7)
@@ -92,7 +94,7 @@ def test_formulas_in_the_variance_and_trend_columns_are_kept_on_the_next_refresh
         b'</row><row r="4"', b'<c r="' + f"{trend}3".encode() + b'" t="str"><f>"mine"</f></c></row><row r="4"')
     edited = books.write_members(tmp_path / "edited.xlsx", parts)
     assert main(["refresh", str(edited), "-o", str(tmp_path / "again.xlsx")]) in (0, 1)
-    assert f"{variance}2, KPIs!{trend}3" in capsys.readouterr().out
+    assert f"{variance}2, 'KPIs'!{trend}3" in capsys.readouterr().out
     sheet = openpyxl.load_workbook(tmp_path / "again.xlsx")[books.KPI_SHEET]
     assert sheet[f"{variance}2"].value == "=D2-E2" and sheet[f"{trend}3"].value == '="mine"'
 

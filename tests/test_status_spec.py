@@ -407,6 +407,20 @@ def test_unreadable_polarity_is_not_replaced_by_the_default():
     assert out["status"][0] == "none"
 
 
+def test_a_data_only_indicator_gets_no_trend_from_the_default_polarity():
+    """'Number of children looked after' rising is no improvement: nobody said bigger is better.
+    A target left blank or "TBC" is a target not given, not a data-only indicator."""
+    rules = rules_from_dict({"polarity": "bigger"})
+    rows = {"indicator": ["Children looked after", "Children looked after", "Data only", "Visits",
+                          "Deaths", "Calls"],
+            "polarity": [None, "Smaller", None, None, None, None],
+            "previous": [412, 412, 5, 90, 3, 7], "actual": [419, 419, 6, 100, 4, 8],
+            "target": ["N/A", "N/A", " data  ONLY", 95, None, "TBC"]}
+    out = evaluate_columns({name: np.array(column, dtype=object) for name, column in rows.items()},
+                           rules)
+    assert list(out["trend"]) == [None, "worsening", None, "improving", "improving", "improving"]
+
+
 @pytest.mark.parametrize("typed", ["-", "TBC", "", "   "])
 def test_typed_placeholder_status_is_not_a_mismatch(typed):
     assert findings_for([{"status_typed": typed}]) == []

@@ -125,3 +125,20 @@ def test_a_merged_range_without_a_row_is_refused_naming_the_sheet(command, good,
     assert code == 2 and len(err.splitlines()) == 1 and len(err) <= 260
     assert "sheet KPIs: a merged range is not a range of cells" in err
     assert "damaged workbook" not in err and "not an Excel workbook" not in err
+
+
+@pytest.mark.parametrize("change", [books.workbook_elsewhere, books.without_styles, books.macro_sheet],
+                         ids=lambda change: change.__name__)
+def test_libreoffice_opens_the_refreshed_package(change, good, tmp_path, capsys):
+    from tests.test_package_writer import _libreoffice_convert
+
+    path = books.write_members(tmp_path / "book.xlsx", change(books.members(good)))
+    assert _run(["refresh", str(path), "-o", str(tmp_path / "out.xlsx")], capsys)[0] in (0, 1)
+    converted = _libreoffice_convert(tmp_path / "out.xlsx", tmp_path, "xlsx")
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(converted)
+    assert {books.KPI_SHEET, "KPI Validation", "KPI Summary"} <= set(book.sheetnames)
+    expected = read_grids(tmp_path / "out.xlsx")[books.KPI_SHEET]
+    sheet = book[books.KPI_SHEET]
+    assert [sheet.cell(row, 7).value for row in (2, 3, 4)] == [expected.cell(row, 7) for row in (2, 3, 4)]
+    assert sheet["H1"].value == "KPI variance" and sheet["H1"].font.b

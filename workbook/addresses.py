@@ -34,6 +34,32 @@ def column_index(letters: str) -> int:
     return index
 
 
+def letters_from_pattern(column: int) -> bytes:
+    """A regex (bytes) for the column letters of `column` and every column right of it, up to
+    three letters: C, D, ..., Z, AA, ... for 3."""
+    letters = column_letter(column).encode()
+    options = [b"[A-Z]{%d,3}" % (len(letters) + 1)] if len(letters) < 3 else []
+    for index in range(len(letters)):
+        head, letter = letters[:index], letters[index]
+        rest = len(letters) - index - 1
+        if index == len(letters) - 1:
+            options.append(head + b"[%c-Z]" % letter)
+        elif letter < ord("Z"):
+            options.append(head + b"[%c-Z][A-Z]{%d}" % (letter + 1, rest))
+    return b"|".join(options)
+
+
+def digits_above_pattern(number: int) -> bytes:
+    """A regex (bytes) for the decimal numbers above `number` written without leading zeros."""
+    digits = str(number).encode()
+    options = [b"[1-9][0-9]{%d,}" % len(digits)]
+    for index, digit in enumerate(digits):
+        if digit < ord("9"):
+            rest = len(digits) - index - 1
+            options.append(digits[:index] + b"[%c-9]" % (digit + 1) + b"[0-9]{%d}" % rest)
+    return b"|".join(options)
+
+
 def cell_name(row: int, column: int) -> str:
     return f"{column_letter(column)}{row}"
 

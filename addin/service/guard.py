@@ -5,7 +5,9 @@ shape and size, sent in time; everything else is a 4xx with one line of plain te
   without a CORS preflight, which xlwings Server answers only for XLWINGS_CORS_ALLOW_ORIGINS.
 - The body must arrive within KPI_BODY_TIMEOUT_S (408, and the connection is closed) and be no
   larger than KPI_MAX_*_BODY_MB (413).
-- The two endpoints the Office.js client calls are checked against `addin.service.requests`.
+- The two endpoints the Office.js client calls are checked against `addin.service.requests`:
+  a cell-function call here, a button's book in the worker that runs it
+  (`addin.service.script_pool`), so that the web process does not parse it.
 - The manifest's addresses never follow the Host header: XLWINGS_HOSTNAME when it is set, else
   the address the server listens on.
 - Anything that still fails inside xlwings is a plain 500 without a traceback, and logged.
@@ -17,9 +19,10 @@ import asyncio
 import inspect
 import logging
 import time
+import typing
 
 from addin.service.limits import Limits, current_limits
-from addin.service.requests import BadRequest, check_function_call, check_script_call
+from addin.service.requests import BadRequest, ScriptParams, check_function_call
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +30,9 @@ BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MANIFEST_PATHS = ("/manifest", "/manifest.xml", "/manifest/download")
 
 
-def registry() -> tuple[dict[str, dict], dict[str, tuple[int, int]]]:
+def registry() -> tuple[dict[str, dict], dict[str, ScriptParams]]:
     """The project's cell functions (name -> xlwings' metadata) and ribbon scripts (name ->
-    fewest and most arguments the client may send)."""
+    the arguments the client may send)."""
     import custom_functions
     import custom_scripts
 
@@ -39,20 +42,22 @@ def registry() -> tuple[dict[str, dict], dict[str, tuple[int, int]]]:
         if hasattr(obj, "__xlfunc__")
     }
     scripts = {
-        name: _arity(obj)
+        name: script_params(obj)
         for name, obj in vars(custom_scripts).items()
         if hasattr(obj, "__xlscript__")
     }
     return functions, scripts
 
 
-def _arity(script) -> tuple[int, int]:
-    """Arguments the client sends: every parameter but the injected book (the first)."""
-    params = list(inspect.signature(inspect.unwrap(script)).parameters.values())[1:]
-    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
-        return sum(p.default is inspect.Parameter.empty for p in params[:-1]), 16
+def script_params(script) -> ScriptParams:
+    """Arguments the client sends: every parameter but the injected book (the first), with its
+    type hint (None when it has none)."""
+    function = inspect.unwrap(script)
+    hints = typing.get_type_hints(function)
+    params = [p for p in inspect.signature(function).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]
     required = sum(p.default is inspect.Parameter.empty for p in params)
-    return required, len(params)
+    return ScriptParams(required, tuple(hints.get(p.name) for p in params))
 
 
 class Guard:
@@ -94,10 +99,8 @@ class Guard:
         if path == self.functions_path:
             limit = self.limits.function_body
         body = await read_body(receive, limit, self.limits.body_seconds)
-        if path == self.functions_path:
+        if path == self.functions_path:  # a button's book is checked by its worker
             check_function_call(body, self.known()[0], self.limits)
-        elif path.startswith(self.scripts_prefix):
-            check_script_call(body, path[len(self.scripts_prefix):], self.known()[1], self.limits)
         return body
 
     async def _inner(self, scope, receive, send):

@@ -26,6 +26,7 @@ class Limits:
     sheet_cells: int = 2_000_000  # cells of one sheet sent with a button
     script_seconds: float = 120.0  # one button's work in a script process
     body_seconds: float = 30.0  # a client has this long to send its request body
+    header_seconds: float = 10.0  # ... and this long for its request's headers
 
     @classmethod
     def from_environment(cls, environ=None) -> Limits:
@@ -37,6 +38,7 @@ class Limits:
             sheet_cells=int(_number(environ, "KPI_MAX_SHEET_CELLS", cls.sheet_cells)),
             script_seconds=_number(environ, "KPI_SCRIPT_TIMEOUT_S", cls.script_seconds),
             body_seconds=_number(environ, "KPI_BODY_TIMEOUT_S", cls.body_seconds),
+            header_seconds=_number(environ, "KPI_HEADER_TIMEOUT_S", cls.header_seconds),
         )
 
 

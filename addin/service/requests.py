@@ -11,7 +11,8 @@ with an HTTP status and one line naming the field; a request over a limit is a 4
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from functools import lru_cache
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -21,7 +22,9 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    TypeAdapter,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -77,6 +80,18 @@ def _rectangular(rows: list[list[Any]], what: str) -> tuple[int, int]:
     return height, width
 
 
+def _within_excel(value: Any, what: str) -> Any:
+    """Before the cells are checked one by one: a list of rows taller or wider than a sheet is
+    refused at once (a 1.5-million-row request costs no more than reading it)."""
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        height = len(value)
+        width = max(len(row) for row in (value[0], value[-1]) if isinstance(row, list))
+        if height > EXCEL_MAX_ROWS or width > EXCEL_MAX_COLUMNS:
+            raise TooLarge(f"{what} has {height:,} rows and {width:,} columns: more than a "
+                           f"sheet holds ({EXCEL_MAX_ROWS:,} x {EXCEL_MAX_COLUMNS:,})")
+    return value
+
+
 # --- the cell-function call ------------------------------------------------------------------
 
 
@@ -91,6 +106,14 @@ class FunctionCall(BaseModel):
     culture_info_name: Text = None
     date_format: Text = None
     session_id: Text = None
+
+    @field_validator("args", mode="before")
+    @classmethod
+    def _sizes(cls, args: Any) -> Any:
+        if isinstance(args, list):
+            for position, arg in enumerate(args, start=1):
+                _within_excel(arg, f"Argument {position}")
+        return args
 
     @model_validator(mode="after")
     def _shapes(self) -> FunctionCall:
@@ -141,6 +164,11 @@ class SheetData(BaseModel):
     charts: Objects = None
     tables: Objects = None
     pivot_tables: Objects = None
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _size(cls, values: Any) -> Any:
+        return _within_excel(values, "A sheet's 'values'")
 
     @model_validator(mode="after")
     def _shape(self) -> SheetData:
@@ -207,17 +235,37 @@ def check_function_call(body: bytes, functions: dict[str, dict], limits: Limits)
     return call
 
 
-def check_script_call(body: bytes, script: str, arities: dict[str, tuple[int, int]],
+class ScriptParams(NamedTuple):
+    """What a ribbon script takes from the client besides the book."""
+
+    required: int
+    hints: tuple[Any, ...]  # each argument's type hint, None for any JSON value
+
+
+@lru_cache(maxsize=64)
+def _adapter(hint: Any) -> TypeAdapter:
+    return TypeAdapter(JsonValue if hint is None else hint)
+
+
+def check_script_call(body: bytes, script: str, scripts: dict[str, ScriptParams],
                       limits: Limits) -> ScriptCall:
     """The parsed book, or BadRequest (404 unknown script, 413 a sheet over
-    KPI_MAX_SHEET_CELLS, 400 anything else)."""
-    if script not in arities:
+    KPI_MAX_SHEET_CELLS, 400 anything else, an argument that does not match the script's
+    type hints included)."""
+    params = scripts.get(script)
+    if params is None:
         raise BadRequest(404, f"Unknown script {script[:80]!r}.")
     call = _validate(ScriptCall, body)
-    low, high = arities[script]
     given = len(call.args or [])
-    if not low <= given <= high:
-        raise BadRequest(400, f"Script {script!r} takes {low} to {high} arguments, not {given}.")
+    if not params.required <= given <= len(params.hints):
+        raise BadRequest(400, f"Script {script!r} takes {params.required} to "
+                              f"{len(params.hints)} arguments, not {given}.")
+    for position, (arg, hint) in enumerate(zip(call.args or [], params.hints), start=1):
+        try:
+            _adapter(hint).validate_python(arg, strict=True)
+        except ValidationError as exc:
+            raise BadRequest(400, f"Script {script!r}: argument {position} is not valid "
+                                  f"({exc.errors()[0]['msg'][:80]}).") from None
     for sheet in call.sheets:
         cells = len(sheet.values) * len(sheet.values[0])
         if cells > limits.sheet_cells:

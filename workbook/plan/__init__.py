@@ -7,7 +7,13 @@ from workbook.check import BookCheck, check_grids
 from workbook.plan.blocks import WorkbookPlan
 from workbook.plan.results import plan_table, print_titles
 from workbook.plan.summary import summary_sheet
-from workbook.plan.validation import cell_marks, marked_findings, previous_marks, validation_sheet
+from workbook.plan.validation import (
+    cell_marks,
+    finding_rows,
+    marked_findings,
+    previous_marks,
+    validation_sheet,
+)
 from workbook.read.grid import Grid
 from workbook.read.rules_source import find_rules
 
@@ -30,14 +36,16 @@ def build_plan(grids, rules: Rules | None = None, book_name: str = "workbook",
 
 def plan_from_check(check: BookCheck, grids: dict[str, Grid],
                     parts: tuple[str, ...] = PARTS, mark_cells: bool = False) -> WorkbookPlan:
-    plan = WorkbookPlan(counts=check.counts)
+    plan = WorkbookPlan(counts=check.counts, rules=check.rules)
     if "results" in parts:
         for index, layout in enumerate(check.tables):
             plan_table(plan, layout, check.table_indicators(index), grids[layout.sheet], check.rules)
         plan.print_titles = print_titles(check.tables)
     if "validation" in parts:
         marked = marked_findings(check) if mark_cells else set()
-        plan.sheets.append(validation_sheet(check, marked, plan.status_changes))
+        plan.findings = finding_rows(check, marked, plan.status_changes)
+        plan.sheets.append(validation_sheet(check, marked, plan.status_changes,
+                                            findings=plan.findings))
         if mark_cells:
             plan.marks = cell_marks(check, marked, previous_marks(grids))
             plan.mark_columns = [(t.sheet, t.columns["commentary"], t.first_row, t.last_row)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from kpi_rules import Counts
+from kpi_rules import Counts, Rules
 from kpi_rules.columns import factorize
 
 Value = Any  # str | float | int | bool | None
@@ -151,6 +151,23 @@ class PrintTitles:
     columns: tuple[int, int] | None  # left, right: the reference and indicator columns
 
 
+@dataclass(frozen=True)
+class FindingRow:
+    """What the "KPI Validation" sheet says about one finding, as a record (the add-in's task
+    pane lists these): where the fix goes ("'Exception Notes'!B5", or None), the indicator, the
+    problem in plain words, the details and what to do."""
+
+    severity: str  # error / warning / info
+    place: str | None
+    reference: str | None
+    indicator: str | None
+    problem: str
+    details: str
+    advice: str
+    owner: str | None
+    marked: bool
+
+
 @dataclass
 class WorkbookPlan:
     blocks: list[CellBlock] = field(default_factory=list)
@@ -168,6 +185,9 @@ class WorkbookPlan:
     formulas_kept: list[str] = field(default_factory=list)
     # What the check counted (statuses, findings by severity): every message is worded from it.
     counts: Counts | None = None
+    # The findings as the validation sheet lists them, worst first (when it was planned).
+    findings: list[FindingRow] = field(default_factory=list)
+    rules: Rules | None = None  # the rules the check used
 
 
 def runs(values: list[Any]) -> list[tuple[int, int, Any]]:

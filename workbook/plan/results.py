@@ -21,7 +21,7 @@ from kpi_rules.columns import Columns
 from kpi_rules.findings import POINTS_FORMAT
 from kpi_rules.table import status_texts, typed_status_style
 from kpi_rules.values import fold
-from workbook.addresses import cell_name
+from workbook.addresses import cell_name, quote_sheet
 from workbook.check import STATUS_CODES
 from workbook.plan.blocks import (
     CellBlock,
@@ -126,7 +126,8 @@ def plan_table(plan: WorkbookPlan, layout: TableLayout, rows: Columns, grid: Gri
         column[sheet_rows - top] = _output_values(rows, output.name, texts)
         formats = _number_formats(rows, output.name, top, len(column))
         formulas = _formula_rows(grid, output.column, top, bottom)
-        plan.formulas_kept.extend(f"{layout.sheet}!{cell_name(row, output.column)}" for row in formulas)
+        plan.formulas_kept.extend(f"{quote_sheet(layout.sheet)}!{cell_name(row, output.column)}"
+                                  for row in formulas)
         plan.blocks.extend(_column_blocks(layout, output, top, column, formats, sheet_rows, grid,
                                           formulas))
         if output.name == "status":

@@ -31,6 +31,7 @@ from workbook.check import BookCheck
 from workbook.plan.blocks import (
     CellMark,
     ColourRun,
+    FindingRow,
     Hyperlink,
     SheetContent,
     StatusChange,
@@ -70,9 +71,9 @@ def run_time() -> datetime.datetime:
 
 def validation_sheet(check: BookCheck, marked: set[tuple[str, str]] = frozenset(),
                      changes: list[StatusChange] = (), run_on: datetime.datetime | None = None,
-                     ) -> SheetContent:
+                     findings: list[FindingRow] | None = None) -> SheetContent:
     """One row per finding, worst first. "Marked" says which cells the add-in filled, so that
-    its next run can clear exactly those."""
+    its next run can clear exactly those. `findings`: finding_rows' result, when already made."""
     header = VALIDATION_HEADER if _has_owners(check) else \
         [name for name in VALIDATION_HEADER if name != "Owner"]
     rows = _heading(check, run_on or run_time()) + [list(header)]
@@ -81,10 +82,27 @@ def validation_sheet(check: BookCheck, marked: set[tuple[str, str]] = frozenset(
                          wrap_columns=frozenset(range(1, len(header) + 1)))
     if not check.findings:
         rows.append(["", "", "", "", "None", "No findings: every check passed.", "", None])
+    for f in finding_rows(check, marked, changes) if findings is None else findings:
+        cells = [f.severity.capitalize(), f.place, f.reference, f.indicator, f.problem,
+                 f.details, f.advice, f.owner, "yes" if f.marked else None]
+        rows.append(cells if "Owner" in header else cells[:OWNER_COLUMN - 1] + cells[OWNER_COLUMN:])
+        if f.place:
+            sheet.hyperlinks.append(Hyperlink(len(rows), 2, f.place))
+    sheet.column_widths = content_widths(rows, 2, most=30, wrapped=WRAPPED)
+    _severity_fills(sheet)
+    return sheet
+
+
+def finding_rows(check: BookCheck, marked: set[tuple[str, str]] = frozenset(),
+                 changes: list[StatusChange] = ()) -> list[FindingRow]:
+    """Every finding as the validation sheet says it, worst first: where the fix goes, the
+    indicator, the problem in plain words, what to do, the owner; a status the refresh
+    corrected said so."""
     changed = {(c.sheet, c.cell): c for c in changes}
     about = _rows_by_place(check)
     new_notes = iter(range(check.notes.next_row, 1 << 20)) if check.notes else iter(())
     commented = _rows_with_commentary_cells(check)
+    out = []
     for f in _worst_first(check):
         row = about.get((f.sheet, f.row), _Row(None, f.reference, None, None))
         where, advice = _fix_place(check, f, row, new_notes, commented)
@@ -95,15 +113,9 @@ def validation_sheet(check: BookCheck, marked: set[tuple[str, str]] = frozenset(
             details = (f"Refresh changed the status from {change.before!r} to {change.after!r}: "
                        "check the figures")
             advice = "Check the actual and the target; if they are right, nothing to do."
-        mark = "yes" if (f.sheet, f.cell) in marked else None
-        cells = [str(f.severity).capitalize(), where, row.reference, row.indicator, problem,
-                 details, advice, row.owner, mark]
-        rows.append(cells if "Owner" in header else cells[:OWNER_COLUMN - 1] + cells[OWNER_COLUMN:])
-        if where:
-            sheet.hyperlinks.append(Hyperlink(len(rows), 2, where))
-    sheet.column_widths = content_widths(rows, 2, most=30, wrapped=WRAPPED)
-    _severity_fills(sheet)
-    return sheet
+        out.append(FindingRow(str(f.severity), where, row.reference, row.indicator, problem,
+                              details, advice, row.owner, (f.sheet, f.cell) in marked))
+    return out
 
 
 def _heading(check: BookCheck, run_on: datetime.datetime) -> list[list]:

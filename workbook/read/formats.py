@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kpi_rules.errors import shorten
-from workbook.addresses import cell_name, column_index
+from workbook.addresses import cell_name, column_index, digits_above_pattern, letters_from_pattern
 from workbook.read.opc.relationships import PackageMap, package_map, unescape
 from workbook.read.package import DAMAGED, WorkbookReadError, read_part, tag_attributes
 
@@ -30,6 +31,7 @@ COL_RE = re.compile(rb"<(?:\w+:)?col\b[^>]*?>")
 # A cell or row reference that reaches column AAA or row 10,000: only these are looked at one
 # by one, so an ordinary sheet's scan does no per-cell work.
 FAR_REF_RE = re.compile(rb'\sr\s*=\s*["\'](?:([A-Za-z]{3,})([0-9]*)|([A-Za-z]{0,2})([0-9]{5,}))["\']')
+NEAR_ROW, NEAR_COLUMN = 9_999, 702  # what FAR_REF_RE passes over: 4 digits, 2 letters (ZZ)
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # Excel's last cell is XFD1048576
 SPARSE_AREA = 500_000  # a grid this large must be reasonably filled to be worth allocating
 SPARSE_FACTOR = 32
@@ -233,9 +235,13 @@ class SheetScan:
         self._percent = _percent_pattern(percent_styles)
 
     def feed(self, piece: bytes) -> None:
-        self.cells += piece.count(b"<c ") + piece.count(b"<c>") + piece.count(b":c ")
-        for match in FAR_REF_RE.finditer(piece):
-            self._reach(match)
+        cell_starts, bare, prefixed = piece.count(b"<c "), piece.count(b"<c>"), piece.count(b":c ")
+        self.cells += cell_starts + bare + prefixed
+        if not bare and not prefixed and _plain_references(piece, cell_starts):
+            self._plain_reach(piece)
+        else:
+            for match in FAR_REF_RE.finditer(piece):
+                self._reach(match)
         if self._percent is not None:
             for match in self._percent.finditer(piece):
                 self._rows.setdefault(match.group(1), []).append(int(match.group(2)))
@@ -258,9 +264,30 @@ class SheetScan:
         if cut >= 0:
             self._last_tag = piece[cut:cut + MAX_TAG]
 
+    def _plain_reach(self, piece: bytes) -> None:
+        """FAR_REF_RE's result without a Python step per far reference: only a reference that
+        reaches past the furthest row or column so far is looked at. The piece's last reference
+        is taken first (rows come in order: it is usually the furthest), then the rest in order."""
+        last = piece.rfind(b' r="')
+        if last >= 0:
+            self._reach_past(piece, last, last + 1)
+        self._reach_past(piece, 0, len(piece))
+
+    def _reach_past(self, piece: bytes, start: int, end: int) -> None:
+        while (found := _maybe_beyond(self.last_row, self.last_column).search(piece, start)) \
+                is not None and found.start() < end:
+            match = _beyond(self.last_row, self.last_column).match(piece, found.start())
+            if match is not None:
+                self._reach(match)
+            start = found.end()
+
     def _reach(self, match: re.Match) -> None:
-        letters = (match.group(1) or match.group(3) or b"").decode().upper()
-        digits = match.group(2) or match.group(4) or b""
+        """A far reference: its (letters, digits) are the first pair of groups that took part."""
+        groups = match.groups()
+        pair = next((i for i in range(0, len(groups), 2) if groups[i] is not None
+                     or groups[i + 1] is not None), 0)
+        letters = (groups[pair] or b"").decode().upper()
+        digits = groups[pair + 1] or b""
         row = int(digits) if digits else 0
         column = column_index(letters) if len(letters) <= 8 else MAX_COLUMNS + 1
         if row * max(column, 1) > self.last_row * max(self.last_column, 1) or not self.far_cell:
@@ -289,6 +316,43 @@ class SheetScan:
 def _cell_set(rows_by_letters: dict[bytes, list[int]]) -> PercentCells:
     return PercentCells({column_index(letters.decode().upper()): np.unique(np.array(found, dtype=np.int64))
                          for letters, found in rows_by_letters.items()})  # fmt: skip
+
+
+def _plain_references(piece: bytes, cell_starts: int) -> bool:
+    """Whether every row and cell of the piece has its reference first, as `r="..."` (the
+    shape Excel and the common writers use), so that `_beyond` finds every far one."""
+    return (piece.count(b'<c r="') == cell_starts and piece.find(b"<row>") < 0
+            and piece.count(b"<row ") == piece.count(b'<row r="'))
+
+
+@lru_cache(maxsize=64)
+def _beyond(row: int, column: int) -> re.Pattern:
+    """A far reference (as FAR_REF_RE: 3+ letters or 5+ digits) past `row` or past `column`,
+    or any far one with lower-case letters: pairs of groups (letters, digits)."""
+    def letters_past(last: int) -> bytes:
+        return rb"(?:[A-Z]{4,}|" + letters_from_pattern(last + 1) + rb")"
+
+    def digits_past(last: int, least: int) -> bytes:
+        return rb"(?:" + digits_above_pattern(last) + rb"|0[0-9]{%d,})" % max(least - 1, 0)
+
+    return re.compile(rb' r="(?:' + b"|".join((
+        rb"([A-Z]{0,3})(" + digits_past(max(row, NEAR_ROW), 5) + b")",  # a row past
+        rb"(" + letters_past(max(column, NEAR_COLUMN)) + rb")([0-9]*)",  # a column past
+        rb"(" + letters_past(column) + rb")([0-9]{5,})",  # far by its row, a column past
+        rb"([A-Z]{3,})(" + digits_past(row, 1) + b")",  # far by its column, a row past
+        rb"(?=[A-Za-z]*[a-z])([A-Za-z]{3,})([0-9]*)",
+        rb"(?=[A-Za-z]*[a-z])([A-Za-z]{0,2})([0-9]{5,})",
+    )) + rb')"')
+
+
+@lru_cache(maxsize=64)
+def _maybe_beyond(row: int, column: int) -> re.Pattern:
+    """Every reference `_beyond` matches and a few more, by a pattern simple enough to be
+    quick: a row past (or a row with a leading zero), three letters, lower case, or a column
+    past with five digits."""
+    # up to two capitals, then a letter (a third, or lower case) or the digits of a row past
+    return re.compile(rb' r="(?:[A-Z]{0,2}+(?:[A-Za-z]|(?:' + digits_above_pattern(max(row, NEAR_ROW))
+                      + rb'|0[0-9]{4,})")|(?:' + letters_from_pattern(column + 1) + rb")[0-9]{5})")
 
 
 def _percent_pattern(styles: set[int]) -> re.Pattern | None:

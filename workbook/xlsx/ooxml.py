@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from kpi_rules.errors import one_line
+from workbook.read.opc.relationships import rels_part_of, resolve_target
 from workbook.xlsx.atomic import WorkbookWriteError
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -111,15 +112,8 @@ class Relationship:
         return cls(element.get("Id", ""), element.get("Type", ""), target, external)
 
 
-def rels_part_for(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", f"{name}.rels")
-
-
-def resolve_target(base: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(base, target))
+# Where a part's relationships live and what a target names: the reader's one rule.
+rels_part_for = rels_part_of
 
 
 def relative_target(base: str, part: str) -> str:

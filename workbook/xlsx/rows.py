@@ -25,7 +25,7 @@ from itertools import accumulate, chain, pairwise, repeat
 from typing import NamedTuple, Protocol
 
 from kpi_rules.errors import KpiError
-from workbook.addresses import cell_name, column_index, column_letter
+from workbook.addresses import cell_name, column_index, letters_from_pattern
 from workbook.xlsx.cells import Batch, CellWriter, EditedRow, EditedRows, Layer, PendingRows
 
 _QUOTED_ATTRIBUTES = rb"""((?:[^>"']|"[^"]*"|'[^']*')*?)"""
@@ -234,17 +234,7 @@ def _letters_index(letters: bytes) -> int:
 
 @lru_cache(maxsize=256)
 def _letters_from(column: int) -> bytes:
-    """A regex for the letters of the columns from `column` on (C, D, ..., AA, ... for 3)."""
-    letters = column_letter(column).encode()
-    options = [b"[A-Z]{%d,3}" % (len(letters) + 1)] if len(letters) < 3 else []
-    for index in range(len(letters)):
-        head, letter = letters[:index], letters[index]
-        rest = len(letters) - index - 1
-        if index == len(letters) - 1:
-            options.append(head + b"[%c-Z]" % letter)
-        elif letter < ord("Z"):
-            options.append(head + b"[%c-Z][A-Z]{%d}" % (letter + 1, rest))
-    return b"|".join(options)
+    return letters_from_pattern(column)
 
 
 # -- the rows ------------------------------------------------------------------------------------

@@ -4,32 +4,31 @@ Each receives the values-only book the Office.js client sends (never our own "KP
 and "KPI Summary" sheets: they are rewritten whole, so a second click sends no more sheets than
 the first) and the number formats ribbon.js read with it; it answers with one action that our
 callback kpiApplyPlan applies in one batch. Failures end in a one-line alert, never a traceback.
-The work runs in a worker process (addin.service.script_pool), so a button never holds up the
-cell functions.
+They run in a worker process (addin.service.script_pool), so a button never holds up the cell
+functions.
 """
 
 import xlwings as xw
 from xlwings.server import script
 
 from addin import book_actions
-from addin.service.script_pool import run_script
 
 OWNED = book_actions.OWNED_SHEETS
 
 
 @script(exclude=OWNED)
-async def refresh_statuses(book: xw.Book, formats: dict | None = None):
+def refresh_statuses(book: xw.Book, formats: dict | None = None):
     """Write statuses, variances, trends and RAG colours (same result as `kpi refresh`)."""
-    await run_script(book, book_actions.refresh_statuses, None, formats)
+    book_actions.refresh_statuses(book, formats=formats)
 
 
 @script(exclude=OWNED)
-async def validate_commentary(book: xw.Book, formats: dict | None = None):
+def validate_commentary(book: xw.Book, formats: dict | None = None):
     """Write the findings into the "KPI Validation" sheet and mark missing commentary."""
-    await run_script(book, book_actions.validate_commentary, None, formats)
+    book_actions.validate_commentary(book, formats=formats)
 
 
 @script(exclude=OWNED)
-async def summary(book: xw.Book, formats: dict | None = None):
+def summary(book: xw.Book, formats: dict | None = None):
     """Write counts by status into the "KPI Summary" sheet."""
-    await run_script(book, book_actions.summary, None, formats)
+    book_actions.summary(book, formats=formats)

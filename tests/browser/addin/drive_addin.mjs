@@ -4,6 +4,7 @@
 // STEP: {"click": "kpi-refresh-statuses"} | {"edit": [sheet, row, column, value]}
 //     | {"call": "STATUS", "args": [...]} | {"dump": true | ["values", "colours", ...]}
 //     | {"eval": "JS statements"}   (run in the page as an async function body; its return value)
+//     | {"press": [selector, key]}   (focus that element, then press the key as a person would)
 // Output: {"books": [{"steps": [result...], "violations": [...], "errors": [...]}]}, one result
 // per step: a click's {syncs, syncsAfterAnswer, answers, alerts}, a call's {value}|{error}, a
 // dump's workbook (excel_sim.js), an edit's {}.
@@ -23,6 +24,11 @@ try {
       else if (step.call) results.push(await addin.call(step.call, ...(step.args || [])));
       else if (step.dump) results.push(await addin.dump(Array.isArray(step.dump) ? step.dump : null));
       else if (step.eval) results.push(await addin.page.evaluate(`(async () => { ${step.eval} })()`));
+      else if (step.press) {
+        await addin.page.focus(step.press[0]);
+        await addin.page.keyboard.press(step.press[1]);
+        results.push({});
+      }
       else throw new Error(`unknown step ${JSON.stringify(step)}`);
     }
     out.books.push({ steps: results, violations: await addin.violations(), errors: addin.errors });

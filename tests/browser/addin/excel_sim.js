@@ -26,6 +26,7 @@
 //   __sim.actions           -> {id: handler} bound with Office.actions.associate
 //   __sim.functions         -> {name: fn} bound with CustomFunctions.associate
 //   __sim.setCell(sheet, row, column, value)   an officer's edit (1-based), applied at once
+//   __sim.selected()        -> the range Range.select() chose last ("'Exception Notes'!B5"), or null
 //   __sim.violations        -> strict-mode failures (must stay empty)
 // ExcelApi requirement sets up to 1.8 are reported as supported (isSetSupported), nothing later
 // (no notes: 1.18). Tables, charts, shapes, pivot tables and names: always none.
@@ -401,7 +402,8 @@
     methods: {
       getSelectedRange: (wb) => rangeProxy(wb.context, () => {
         const sheet = sim.book.sheets[sim.book.active];
-        return { sheet, top: 0, left: 0, rows: 1, columns: 1 };
+        const chosen = sim.book.selection;
+        return chosen && chosen.sheet === sheet ? { ...chosen } : { sheet, top: 0, left: 0, rows: 1, columns: 1 };
       }),
     },
   };
@@ -565,6 +567,12 @@
     },
     methods: {
       clear: (range, what = "All") => queue(range.context, () => clearCells(rectOf(range), what)),
+      // Excel shows the selected range: its sheet becomes the active one.
+      select: (range) => queue(range.context, () => {
+        const rect = rectOf(range);
+        sim.book.active = sim.book.sheets.indexOf(rect.sheet);
+        sim.book.selection = { ...rect };
+      }),
       getSurroundingRegion: (range) => rangeProxy(range.context, () => rectOf(range)),
       getCell: (range, row, column) => rangeProxy(range.context, () => {
         const r = rectOf(range);
@@ -796,6 +804,11 @@
         return dumped;
       }),
     };
+  };
+
+  // The selected range as Excel names it ("'Exception Notes'!B5"); null before any select().
+  sim.selected = function () {
+    return sim.book.selection ? rangeAddress(sim.book.selection) : null;
   };
 
   sim.setCell = function (sheetName, row, column, value) {
