@@ -182,3 +182,27 @@ def running_server(log_path: Path, env: dict[str, str] | None = None,
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=15)
+
+
+def formats_from_xlsx(path: Path) -> dict[str, list]:
+    """Each sheet's number formats as ribbon.js sends them with the request: per column (0-based)
+    with a format other than General, [format, rows] runs down from row 1."""
+    from openpyxl import load_workbook
+
+    formats: dict[str, list] = {}
+    for sheet in load_workbook(path).worksheets:
+        grid = [[cell.number_format for cell in row] for row in sheet.iter_rows()]
+        width = max((len(row) for row in grid), default=0)
+        columns = []
+        for column in range(width):
+            runs: list[list] = []
+            for row in grid:
+                code = row[column] if column < len(row) else "General"
+                if runs and runs[-1][0] == code:
+                    runs[-1][1] += 1
+                else:
+                    runs.append([code, 1])
+            if any(code != "General" for code, _ in runs):
+                columns.append([column, runs])
+        formats[sheet.title] = columns
+    return formats

@@ -4,8 +4,8 @@ simulation (tests/browser/addin: excel_sim.js on top of office-addin-mock, addin
 API:
     needs_browser                 pytest mark: skips, saying why, without chromium, node 20+ or npm
     install_driver(folder)        `npm ci` there when node_modules is missing or stale (file lock)
-    addin_server()                context manager: `kpi serve` on a free loopback port, yields
-                                  its base URL ("http://127.0.0.1:PORT"); stopped on exit
+    addin_server(log_dir, env=None)  context manager: `kpi serve` on a free loopback port,
+                                  yields its base URL ("http://127.0.0.1:PORT"); stopped on exit
     run_addin(base_url, books, work_dir) -> list of {"steps", "violations", "errors"}
         books: [{"book": {"name", "sheets": [{"name", "values", "numberFormats"?}]},
                  "steps": [{"click": id} | {"edit": [sheet, row, col, value]}
@@ -25,15 +25,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.addin_support import REPO, free_port
+from tests.addin_support import REPO, running_server
 
 ADDIN_DRIVER = REPO / "tests" / "browser" / "addin"
 
@@ -74,42 +71,11 @@ def install_driver(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def addin_server(log_dir: Path):
-    """`python -m kpi_cli.main serve` on a free loopback port (XLWINGS_LICENSE_KEY=noncommercial)."""
-    port = free_port()
-    log_path = log_dir / "serve.log"
-    env = dict(os.environ, XLWINGS_LICENSE_KEY="noncommercial",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
-    env.pop("XLWINGS_HOSTNAME", None)  # the manifest then names this server's own address
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kpi_cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(proc, base, log_path)
+def addin_server(log_dir: Path, env: dict[str, str] | None = None):
+    """`kpi serve` on a free loopback port (tests.addin_support.running_server), `env` added to
+    its environment; the manifest then names this server's own address."""
+    with running_server(log_dir / "serve.log", env=env) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-
-
-def _wait_until_up(proc: subprocess.Popen, base: str, log_path: Path) -> None:
-    for _ in range(300):  # up to ~60 s
-        if proc.poll() is not None:
-            pytest.fail(f"kpi serve exited: {log_path.read_text()}")
-        try:
-            if httpx.get(base + "/manifest.xml", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"kpi serve did not start: {log_path.read_text()}")
 
 
 def run_addin(base_url: str, books: list[dict[str, Any]], work_dir: Path,

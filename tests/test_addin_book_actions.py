@@ -14,16 +14,23 @@ from openpyxl import load_workbook
 
 from addin import book_actions
 from kpi_rules import Counts
-from tests.action_replay import replay, replay_file
+from tests.action_replay import plans, replay, replay_file
 from tests.addin_support import (
     KPI_SHEET,
     REPO,
     book_json,
+    formats_from_xlsx,
     grids_from_xlsx,
     make_kpi_workbook,
 )
-from workbook.plan.blocks import CellBlock, ColourRun, Hyperlink, SheetContent, WorkbookPlan
-from workbook.plan.validation import HEADER_ROW
+from workbook.plan.blocks import (
+    CellBlock,
+    ColourRun,
+    Hyperlink,
+    SheetContent,
+    StatusColourRule,
+    WorkbookPlan,
+)
 
 
 def _book(grids=None):
@@ -48,8 +55,8 @@ HAND_PLAN = WorkbookPlan(
         CellBlock("KPIs", 3, 4, (("Within",), ("=On",))),
         CellBlock("KPIs", 3, 5, ((-0.25,), (0.25,)), number_format="0.0%"),
     ],
-    colour_runs=[ColourRun("KPIs", 3, 4, 1, "within", "#FFC000"),
-                 ColourRun("KPIs", 4, 4, 1, "on", "#00B050")],
+    colour_rules=[StatusColourRule("KPIs", 3, 4, 4, 4, "Within", "within", "#FFC000"),
+                  StatusColourRule("KPIs", 3, 4, 4, 4, "On", "on", "#00B050")],
     sheets=[
         SheetContent("KPI Summary", [["Status", "Count"], ["On", 1], ["Within", 1]],
                      column_widths={1: 20}, fills=[ColourRun("KPI Summary", 2, 1, 1, "on", "#00B050")]),
@@ -61,21 +68,26 @@ HAND_PLAN = WorkbookPlan(
 )
 
 
-def test_one_action_per_block_and_per_colour_run():
+def test_the_answer_is_one_plan_and_one_alert():
+    """However many blocks and colours: one runMacro action for kpiApplyPlan, then the task
+    pane's result and the alert."""
     book = _book()
     applied = book_actions.refresh_statuses(book, planner=lambda g, part, name: HAND_PLAN)
     actions = _actions(book)
-    funcs = _funcs(actions)
-    assert funcs.count("setValues") == len(HAND_PLAN.blocks) + len(HAND_PLAN.sheets)
-    assert funcs.count("setRangeColor") == len(HAND_PLAN.colour_runs) + 1
-    assert funcs.count("alert") == 1 and funcs[-1] == "alert"
-    assert funcs.count("sheetClear") == 1  # "KPI Summary" existed: cleared, not added again
-    assert [a["args"][1] for a in actions if a["func"] == "addSheet"] == ["KPI Validation"]
-    assert applied.value_writes == funcs.count("setValues")
-    first = actions[0]
-    assert (first["sheet_position"], first["start_row"], first["start_column"]) == (0, 1, 3)
-    block = next(a for a in actions if a["func"] == "setValues" and a["row_count"] == 2)
-    assert block["values"] == [["Within"], ["'=On"]]  # text, never a formula
+    assert [(a["func"], a["args"][0]) for a in actions[:2]] == [("runMacro", "kpiApplyPlan"),
+                                                                 ("runMacro", "kpiShowRun")]
+    assert _funcs(actions)[2:] == ["alert"]
+    [plan] = plans(actions)
+    [sheet] = plan["sheets"]
+    assert sheet["name"] == "KPIs" and len(sheet["blocks"]) == len(HAND_PLAN.blocks)
+    assert applied.value_writes == len(HAND_PLAN.blocks) + len(HAND_PLAN.sheets)
+    first = sheet["blocks"][0]
+    assert (first["row"], first["column"], first["bold"]) == (1, 3, True)  # 0-based D2
+    assert sheet["blocks"][1]["values"] == [["Within"], ["'=On"]]  # text, never a formula
+    assert sheet["statusRules"] == [{"row": 2, "column": 3, "rows": 2, "rules": [
+        {"label": "Within", "fill": "#FFC000"}, {"label": "On", "fill": "#00B050"}]}]
+    assert [owned["name"] for owned in plan["owned"]] == ["KPI Summary", "KPI Validation"]
+    assert plan["owned"][0]["widths"] == [[0, 108.75]]  # 20 characters in points
 
 
 def test_replayed_plan_lands_in_the_right_cells(tmp_path):
@@ -88,7 +100,8 @@ def test_replayed_plan_lands_in_the_right_cells(tmp_path):
     alerts = replay(wb, _actions(book))
     kpis, summary, validation = wb["KPIs"], wb["KPI Summary"], wb["KPI Validation"]
     assert [kpis["D2"].value, kpis["D3"].value, kpis["D4"].value] == ["KPI status", "Within", "=On"]
-    assert kpis["D3"].fill.start_color.rgb.endswith("FFC000")
+    rules = {str(cf.sqref): [r.formula for r in cf.rules] for cf in kpis.conditional_formatting}
+    assert rules == {"D3:D4": [['"Within"'], ['"On"']]}
     assert kpis["E3"].number_format == "0.0%"
     assert summary["A1"].value == "Status" and summary["B3"].value == 1
     assert summary["A2"].fill.start_color.rgb.endswith("00B050")
@@ -114,11 +127,21 @@ def test_any_failure_is_one_alert_and_no_writes(error):
 
 def test_plan_for_a_missing_sheet_writes_nothing():
     plan = WorkbookPlan(blocks=[CellBlock("KPIs", 1, 1, (("x",),))],
-                        colour_runs=[ColourRun("Gone", 1, 1, 1, "on", "#00B050")])
+                        colour_rules=[StatusColourRule("Gone", 1, 1, 1, 1, "On", "on", "#00B050")])
     book = _book()
     book_actions.refresh_statuses(book, planner=lambda g, part, name: plan)
     actions = _actions(book)
     assert _funcs(actions) == ["runMacro", "alert"] and "Gone" in actions[1]["args"][0]
+
+
+@pytest.mark.parametrize("formats", ["text", {"KPIs": "x"}, {"KPIs": [[0, [["0%", 0]]]]},
+                                     {"KPIs": [[-1, [["0%", 1]]]]}, {"KPIs": [[0, [[5, 1]]]]}])
+def test_unreadable_number_formats_are_a_one_line_alert(formats):
+    book = _book()
+    assert book_actions.refresh_statuses(book, formats=formats) is None
+    actions = _actions(book)
+    assert plans(actions) == [] and _funcs(actions)[-1] == "alert"
+    assert "number formats" in actions[-1]["args"][0]
 
 
 def test_read_grids_gives_values_from_a1_with_none_for_empty():
@@ -139,18 +162,11 @@ def kpi_book(tmp_path):
 def test_refresh_on_a_real_workbook(kpi_book, tmp_path):
     path, grids = kpi_book
     book = xw.Book(json=book_json(grids))
-    applied = book_actions.refresh_statuses(book)
+    applied = book_actions.refresh_statuses(book, formats=formats_from_xlsx(path))
     actions = _actions(book)
     assert applied is not None, actions[-1]
-    from workbook.plan import build_plan
-
-    plan = build_plan(book_actions.read_grids(xw.Book(json=book_json(grids))), None,
-                      book_name="kpis.xlsx", mark_cells=True)
-    funcs = _funcs(actions)
-    assert funcs.count("setValues") == len(plan.blocks) + len(plan.sheets)
-    assert len(plan.marks) == 1  # ICT 01: off target, no commentary
-    assert funcs.count("setRangeColor") == len(plan.colour_runs) + len(plan.marks) + \
-        sum(len(s.fills) for s in plan.sheets)
+    [plan] = plans(actions)
+    assert [s["marks"] for s in plan["sheets"]] == [[]]  # only Validate marks cells
     alerts = replay_file(path, actions, tmp_path / "replayed.xlsx")
     assert len(alerts) == 1 and alerts[0].startswith("Refreshed 6 indicators")
     wb = load_workbook(tmp_path / "replayed.xlsx")
@@ -159,42 +175,42 @@ def test_refresh_on_a_real_workbook(kpi_book, tmp_path):
     status_col = header.index("KPI status") + 1
     statuses = [sheet.cell(row=r, column=status_col).value for r in range(5, 11)]
     assert statuses[2] == "Off target" and statuses[5] == "Not assessed"
-    assert sheet.cell(row=7, column=status_col).fill.start_color.rgb.endswith("FF0000")
+    rules = {r.formula[0]: r.dxf.fill.start_color.rgb for cf in sheet.conditional_formatting for r in cf.rules}
+    assert rules['"Off target"'].endswith("FF0000")
     assert "KPI Validation" in wb.sheetnames and "KPI Summary" in wb.sheetnames
 
 
 def test_validate_and_summary_write_only_their_sheet(kpi_book):
     """Besides its own sheet, Validate only marks the missing-commentary cell (G7)."""
-    _, grids = kpi_book
+    path, grids = kpi_book
     for script, sheet in ((book_actions.validate_commentary, "KPI Validation"),
                           (book_actions.summary, "KPI Summary")):
         book = xw.Book(json=book_json(grids))
-        script(book)
+        script(book, formats=formats_from_xlsx(path))
         actions = _actions(book)
-        added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
-        assert added == [sheet]
-        new_index = len(grids)
-        elsewhere = [a for a in actions if a["sheet_position"] not in (None, new_index)]
+        [plan] = plans(actions)
+        assert [owned["name"] for owned in plan["owned"]] == [sheet]
+        writes = [(s["name"], s["blocks"], s["statusRules"], s["marks"]) for s in plan["sheets"]]
         if script is book_actions.validate_commentary:
-            assert [(a["func"], a["start_row"], a["start_column"]) for a in elsewhere] == \
-                [("setRangeColor", 6, 6)], elsewhere  # 0-based G7
+            assert writes == [(KPI_SHEET, [], [], [{"row": 6, "column": 6}])]  # 0-based G7
         else:
-            assert elsewhere == []
+            assert writes == []
         assert _funcs(actions)[-1] == "alert"
 
 
-def test_second_refresh_clears_and_rewrites_owned_sheets(kpi_book, tmp_path):
+def test_second_refresh_rewrites_the_same_workbook(kpi_book, tmp_path):
     path, grids = kpi_book
     book = xw.Book(json=book_json(grids))
-    book_actions.refresh_statuses(book)
+    book_actions.refresh_statuses(book, formats=formats_from_xlsx(path))
     replay_file(path, _actions(book), tmp_path / "once.xlsx")
     again = xw.Book(json=book_json(grids_from_xlsx(tmp_path / "once.xlsx")))
-    book_actions.refresh_statuses(again)
-    funcs = _funcs(_actions(again))
-    assert "addSheet" not in funcs and funcs.count("sheetClear") == 2
+    book_actions.refresh_statuses(again, formats=formats_from_xlsx(tmp_path / "once.xlsx"))
     replay_file(tmp_path / "once.xlsx", _actions(again), tmp_path / "twice.xlsx")
     once, twice = grids_from_xlsx(tmp_path / "once.xlsx"), grids_from_xlsx(tmp_path / "twice.xlsx")
     assert once == twice
+    rules = [[str(cf.sqref) for cf in load_workbook(p)[KPI_SHEET].conditional_formatting]
+             for p in (tmp_path / "once.xlsx", tmp_path / "twice.xlsx")]
+    assert rules[0] == rules[1] and len(rules[0]) == 1  # replaced, not added again
 
 
 def _values(path):
@@ -204,7 +220,9 @@ def _values(path):
 
 
 def test_addin_refresh_matches_kpi_refresh(kpi_book, tmp_path, monkeypatch):
-    """Same cell values as `kpi refresh` writes to a file, in process (HTTP: test_addin_http)."""
+    """The same cells as `kpi refresh` writes to a file, messages and percentage points
+    included (the number formats travel with the request); in process, without a browser
+    (tests/test_addin_browser.py runs the real JavaScript)."""
     path, grids = kpi_book
     out = tmp_path / "cli.xlsx"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760000000")  # one "Run on" for both runs
@@ -212,65 +230,9 @@ def test_addin_refresh_matches_kpi_refresh(kpi_book, tmp_path, monkeypatch):
                           check=False, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 1), done.stderr
     book = xw.Book(json=book_json(grids))
-    book_actions.refresh_statuses(book)
+    book_actions.refresh_statuses(book, formats=formats_from_xlsx(path))
     replay_file(path, _actions(book), tmp_path / "addin.xlsx")
-    addin, cli = _values(tmp_path / "addin.xlsx"), _values(out)
-    # Known differences: Office.js sends values without number formats, so a finding's message
-    # shows 0.6 where the file path (which sees the 0% format) shows 60%; and only the add-in
-    # marks cells (the "Marked" column); for the same reason a percentage indicator's variance
-    # is in percentage points in the file (-3) and a difference of fractions in the add-in
-    # (-0.03: test_addin_http compares those cell by cell). Compare the rest.
-    for values in (addin, cli):
-        header = values["KPI Validation"][HEADER_ROW - 1]
-        message, marked = header.index("Details"), header.index("Marked")
-        for row in values["KPI Validation"][HEADER_ROW:]:
-            row[message] = None
-            row[marked] = None  # only the add-in marks cells
-    for values in (addin, cli):
-        header = values[KPI_SHEET][3]
-        for row in values[KPI_SHEET][4:]:
-            row[header.index("KPI variance")] = None
-    assert addin == cli
-
-
-def test_many_short_runs_go_as_one_colour_matrix(tmp_path):
-    fills = {"on": "#00B050", "off": "#FF0000"}
-    statuses = ["on", "off"] * 20 + ["on"] * 5
-    runs = [ColourRun("KPIs", 3 + i, 4, 1, s, fills[s]) for i, s in enumerate(statuses[:40])]
-    runs.append(ColourRun("KPIs", 45, 4, 5, "on", fills["on"]))  # row 43-44 left alone
-    plan = WorkbookPlan(colour_runs=runs)
-    book = _book()
-    book_actions.refresh_statuses(book, planner=lambda g, part, name: plan)
-    actions = _actions(book)
-    assert _funcs(actions) == ["setRangeColors", "runMacro", "alert"]
-    matrix = actions[0]["args"][0]
-    assert len(matrix) == 47 and matrix[40] == ["keep"] and matrix[41] == ["keep"]
-    wb = load_workbook(make_kpi_workbook(tmp_path / "x.xlsx"))
-    wb.worksheets[0].title = "KPIs"
-    replay(wb, actions)
-    sheet = wb["KPIs"]
-    assert sheet["D3"].fill.start_color.rgb.endswith("00B050")
-    assert sheet["D4"].fill.start_color.rgb.endswith("FF0000")
-    assert sheet["D43"].fill.fill_type is None
-    assert sheet["D49"].fill.start_color.rgb.endswith("00B050")
-
-
-def test_many_links_are_one_hyperlink_formula_column(tmp_path):
-    rows = [["Severity", "Cell"]] + [["error", f"D{r}"] for r in range(3, 13)] + [["info", None]]
-    links = [Hyperlink(i + 2, 2, f"'KPIs'!D{r}") for i, r in enumerate(range(3, 13))]
-    plan = WorkbookPlan(sheets=[SheetContent("KPI Validation", rows, hyperlinks=links)])
-    book = _book()
-    book_actions.validate_commentary(book, planner=lambda g, part, name: plan)
-    actions = _actions(book)
-    assert _funcs(actions) == ["addSheet", "setValues", "setFontProperty", "setFormula", "runMacro",
-                              "alert"]
-    formulas = actions[3]["values"]
-    assert len(formulas) == 10 and formulas[0] == ["=HYPERLINK(\"#'KPIs'!D3\",\"D3\")"]
-    wb = load_workbook(make_kpi_workbook(tmp_path / "x.xlsx"))
-    replay(wb, actions)
-    sheet = wb["KPI Validation"]
-    assert sheet["B2"].value == "D3" and sheet["B2"].hyperlink.target == "#'KPIs'!D3"
-    assert sheet["B11"].value == "D12" and sheet["B12"].value is None
+    assert _values(tmp_path / "addin.xlsx") == _values(out)
 
 
 def test_a_clean_book_says_no_findings_and_counts_come_from_the_check():
@@ -294,5 +256,18 @@ def test_a_sheet_named_in_other_case_is_the_product_sheet():
     book = _book(grids)
     book_actions.summary(book)
     actions = _actions(book)
-    assert "addSheet" not in _funcs(actions)
+    assert [owned["name"] for owned in plans(actions)[0]["owned"]] == ["KPI Summary"]
     assert actions[-1]["args"][0] == "Summary written to the 'KPI Summary' sheet."
+
+
+def test_a_percentage_against_a_whole_number_is_a_unit_mismatch_once_formats_are_sent():
+    """0.35 formatted as 35% against a target of 35: a unit mismatch, as `kpi validate` finds
+    in the file; without the formats the add-in cannot know 0.35 is a percentage."""
+    grids = {"KPIs": [["Ref", "Indicator", "Polarity", "Actual", "Target", "Commentary"],
+                      ["A1", "Rate", "Bigger", 0.35, 35, "Noted"]]}
+    formats = {"KPIs": [[3, [["General", 1], ["0%", 1]]]]}
+    codes = []
+    for sent in (None, formats):
+        plan = book_actions.default_planner(book_actions.read_grids(_book(grids), sent), "validate", "x.xlsx")
+        codes.append(plan.counts.codes.get("unit_mismatch", 0))
+    assert codes[0] == 0 and codes[1] == 1

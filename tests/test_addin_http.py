@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from kpi_rules import default_rules
-from tests.action_replay import replay_file
+from tests.action_replay import plans, replay_file
 from tests.addin_support import (
     KPI_SHEET,
     REPO,
@@ -21,12 +21,12 @@ from tests.addin_support import (
     book_json,
     cell,
     column,
+    formats_from_xlsx,
     function_call,
     grids_from_xlsx,
     make_kpi_workbook,
     running_server,
 )
-from workbook.plan.results import VARIANCE_POINTS_FORMAT
 
 RULES = default_rules()
 ON, WITHIN, OFF, NONE = (RULES.label(code) for code in ("on", "within", "off", "none"))
@@ -194,20 +194,22 @@ def kpi_book(tmp_path_factory):
     return path, grids_from_xlsx(path)
 
 
-def test_refresh_script_returns_actions_that_write_statuses(server, kpi_book, tmp_path):
+def test_refresh_script_returns_one_plan_that_writes_statuses(server, kpi_book, tmp_path):
     path, grids = kpi_book
-    response = server.post("/xlwings/custom-scripts-call/refresh_statuses", json=book_json(grids))
+    body = {**book_json(grids), "args": [formats_from_xlsx(path)]}
+    response = server.post("/xlwings/custom-scripts-call/refresh_statuses", json=body)
     assert response.status_code == 200, response.text
     actions = response.json()["actions"]
-    funcs = [a["func"] for a in actions]
-    assert funcs[-1] == "alert" and funcs.count("alert") == 1
-    assert "setRangeColor" in funcs and funcs.count("addSheet") == 2
+    assert [a["func"] for a in actions] == ["runMacro", "runMacro", "alert"] and len(plans(actions)) == 1
     alerts = replay_file(path, actions, tmp_path / "replayed.xlsx")
     assert alerts[0].startswith("Refreshed 6 indicators")
     replayed = grids_from_xlsx(tmp_path / "replayed.xlsx")
     header = replayed[KPI_SHEET][3]
     statuses = [row[header.index("KPI status")] for row in replayed[KPI_SHEET][4:10]]
     assert statuses == [WITHIN, WITHIN, OFF, ON, WITHIN, NONE]
+    # The number formats came with the request: a percentage's variance is in points.
+    variances = [row[header.index("KPI variance")] for row in replayed[KPI_SHEET][4:10]]
+    assert variances[1] == -3 and variances[2] == -20
 
 
 @pytest.mark.parametrize(("script", "sheet"), [("validate_commentary", "KPI Validation"),
@@ -217,8 +219,14 @@ def test_validate_and_summary_scripts(server, kpi_book, script, sheet):
     response = server.post(f"/xlwings/custom-scripts-call/{script}", json=book_json(grids))
     assert response.status_code == 200, response.text
     actions = response.json()["actions"]
-    assert [a["args"][1] for a in actions if a["func"] == "addSheet"] == [sheet]
+    assert [owned["name"] for owned in plans(actions)[0]["owned"]] == [sheet]
     assert actions[-1]["func"] == "alert" and sheet in actions[-1]["args"][0]
+
+
+def test_scripts_never_read_the_sheets_they_rewrite(server):
+    meta = server.get("/xlwings/custom-scripts-meta.json").json()
+    assert {m["function_name"]: m["exclude"] for m in meta} == {
+        name: "KPI Validation,KPI Summary" for name in ("refresh_statuses", "summary", "validate_commentary")}
 
 
 def test_book_without_kpi_table_gets_a_message_not_an_error(server):
@@ -292,7 +300,7 @@ MALFORMED_SCRIPT_CALLS = [
     ("refresh_statuses", json.dumps({**_valid_script_body(), "sheets": []}).encode()),
     ("refresh_statuses", json.dumps({**_valid_script_body(), "sheets": [1, 2]}).encode()),
     ("refresh_statuses", json.dumps({**_valid_script_body(), "names": "x"}).encode()),
-    ("refresh_statuses", json.dumps({**_valid_script_body(), "args": [1]}).encode()),
+    ("refresh_statuses", json.dumps({**_valid_script_body(), "args": [{}, 1]}).encode()),
     ("refresh_statuses", json.dumps({**_valid_script_body(), "args": "x"}).encode()),
     ("refresh_statuses", json.dumps({**_valid_script_body(),
                                      "book": {"name": "b", "active_sheet_index": 7}}).encode()),
@@ -336,20 +344,6 @@ def _shown_fill_by_conditional_format(sheet, cell) -> str | None:
     return None
 
 
-def _own_fill(cell) -> str | None:
-    fill = cell.fill
-    return fill.fgColor.rgb[-6:].upper() if fill is not None and fill.fill_type == "solid" else None
-
-
-def _seen_as_in_file(addin_value, cli_cell):
-    """Office.js sends values without their number formats, so the add-in cannot tell that
-    0.92 is 92%: where the file path wrote a variance in percentage points (-3 pp), the add-in
-    wrote the difference of the fractions (-0.03). Every other cell is the same."""
-    if VARIANCE_POINTS_FORMAT == cli_cell.number_format and isinstance(addin_value, float):
-        return round(addin_value * 100, 9)
-    return addin_value
-
-
 def test_addin_refresh_over_http_matches_kpi_refresh_cell_by_cell(server, kpi_book, tmp_path):
     import openpyxl
 
@@ -358,7 +352,8 @@ def test_addin_refresh_over_http_matches_kpi_refresh_cell_by_cell(server, kpi_bo
     done = subprocess.run([sys.executable, "-m", "kpi_cli.main", "refresh", str(path), "-o", str(cli_out)],
                           check=False, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 1), done.stderr
-    response = server.post("/xlwings/custom-scripts-call/refresh_statuses", json=book_json(grids))
+    body = {**book_json(grids), "args": [formats_from_xlsx(path)]}
+    response = server.post("/xlwings/custom-scripts-call/refresh_statuses", json=body)
     assert response.status_code == 200, response.text
     replay_file(path, response.json()["actions"], tmp_path / "addin.xlsx")
 
@@ -370,10 +365,11 @@ def test_addin_refresh_over_http_matches_kpi_refresh_cell_by_cell(server, kpi_bo
     for row in range(1, cli_sheet.max_row + 1):
         for col in range(1, cli_sheet.max_column + 1):
             cli_cell, addin_cell = cli_sheet.cell(row, col), addin_sheet.cell(row, col)
-            assert cli_cell.value == _seen_as_in_file(addin_cell.value, cli_cell), cli_cell.coordinate
+            assert cli_cell.value == addin_cell.value, cli_cell.coordinate
             if col == status_column and row > 4 and cli_cell.value:
                 shown = _shown_fill_by_conditional_format(cli_sheet, cli_cell)
-                assert shown is not None and shown == _own_fill(addin_cell), cli_cell.coordinate
+                assert shown is not None, cli_cell.coordinate
+                assert shown == _shown_fill_by_conditional_format(addin_sheet, addin_cell), cli_cell.coordinate
                 statuses_seen.add(cli_cell.value)
     assert statuses_seen == {ON, WITHIN, OFF, NONE}  # every colour was compared
     assert addin_book.sheetnames == cli_book.sheetnames

@@ -26,7 +26,7 @@ def _run(script, path: Path = SAMPLE) -> tuple[list[dict], dict]:
     book = xw.Book(json=book_json(grids_from_xlsx(path), name=path.name))
     script(book)
     actions = book.json()["actions"]
-    told = [a for a in actions if a["func"] == "runMacro"]
+    told = [a for a in actions if a["func"] == "runMacro" and a["args"][0] != "kpiApplyPlan"]
     assert len(told) == 1 and told[0]["args"][0] == task_pane.PANE_CALLBACK
     assert actions[-1]["func"] == "alert"  # the pane is told before the alert is shown
     return actions, json.loads(told[0]["args"][1])

@@ -48,6 +48,8 @@ def plan_from_check(check: BookCheck, grids: dict[str, Grid],
                                             findings=plan.findings))
         if mark_cells:
             plan.marks = cell_marks(check, marked, previous_marks(grids))
+            plan.mark_columns = [(t.sheet, t.columns["commentary"], t.first_row, t.last_row)
+                                 for t in check.tables if "commentary" in t.columns]
     if "summary" in parts:
         plan.sheets.append(summary_sheet(check, grids))
     return plan

@@ -217,6 +217,9 @@ class WorkbookPlan:
     status_changes: list[StatusChange] = field(default_factory=list)
     # The add-in's marks on offending cells: a fill, or fill None to clear an earlier mark.
     marks: list[CellMark] = field(default_factory=list)
+    # Where marks may be (sheet, column, top, bottom): each table's commentary cells, whose
+    # earlier marks a marking run replaces.
+    mark_columns: list[tuple[str, int, int, int]] = field(default_factory=list)
     print_titles: list[PrintTitles] = field(default_factory=list)
     # Cells ("KPIs!G5") the refresh would write that hold a formula: left as they are.
     formulas_kept: list[str] = field(default_factory=list)

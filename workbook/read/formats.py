@@ -141,8 +141,27 @@ def _attrs(tag: bytes) -> dict[str, str]:
     return tag_attributes(tag)
 
 
-def _is_percent_code(code: str) -> bool:
+def is_percent_format(code: str) -> bool:
+    """A number format shows a percentage: a % outside quoted text, escapes and [brackets]."""
     return "%" in QUOTED_RE.sub("", code)
+
+
+_is_percent_code = is_percent_format
+
+
+def percent_cells_from_formats(columns: dict[int, list[tuple[str, int]]]) -> PercentCells:
+    """Percent cells from each column's number formats as runs down from row 1: column
+    (1-based) -> [(format, how many rows), ...], as the add-in's Office.js code reads them."""
+    rows_by_column = {}
+    for column, format_runs in columns.items():
+        rows, row = [], 1
+        for code, count in format_runs:
+            if is_percent_format(code):
+                rows.append(np.arange(row, row + count, dtype=np.int64))
+            row += count
+        if rows:
+            rows_by_column[column] = np.concatenate(rows)
+    return PercentCells(rows_by_column)
 
 
 def _hidden_columns(head: bytes) -> set[int]:

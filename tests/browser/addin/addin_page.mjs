@@ -12,7 +12,7 @@
 //                                                         //    completed() ends the click
 //   await addin.call("STATUS", [[...]], null, ...)       // a custom function as Excel calls it:
 //       -> {value} or {error: {code, message}}            //    2-D args, null for an omitted one
-//   await addin.dump()                                    // the workbook (excel_sim.js sim.dump)
+//   await addin.dump(parts?)                              // the workbook (excel_sim.js sim.dump)
 //   await addin.edit(sheet, row, column, value)           // an officer types into a cell
 //   await addin.violations()                              // strict-mode failures (keep empty)
 //   addin.page                                            // the playwright Page
@@ -99,7 +99,7 @@ export async function openAddin(browser, baseUrl, book) {
     page, manifest, errors,
     click: (id) => click(page, id),
     call: (name, ...args) => callFunction(page, name, args),
-    dump: () => page.evaluate(() => globalThis.__sim.dump()),
+    dump: (parts) => page.evaluate((wanted) => globalThis.__sim.dump(wanted || undefined), parts || null),
     edit: (sheet, row, column, value) =>
       page.evaluate(([s, r, c, v]) => globalThis.__sim.setCell(s, r, c, v), [sheet, row, column, value]),
     violations: () => page.evaluate(() => globalThis.__sim.violations.slice()),

@@ -2,7 +2,7 @@
 //   CHROMIUM=/usr/bin/chromium node drive_addin.mjs SCENARIO.json
 // SCENARIO: {"baseUrl": "http://127.0.0.1:PORT", "books": [{"book": {...}, "steps": [STEP...]}]}
 // STEP: {"click": "kpi-refresh-statuses"} | {"edit": [sheet, row, column, value]}
-//     | {"call": "STATUS", "args": [...]} | {"dump": true}
+//     | {"call": "STATUS", "args": [...]} | {"dump": true | ["values", "colours", ...]}
 //     | {"eval": "JS statements"}   (run in the page as an async function body; its return value)
 //     | {"press": [selector, key]}   (focus that element, then press the key as a person would)
 // Output: {"books": [{"steps": [result...], "violations": [...], "errors": [...]}]}, one result
@@ -22,7 +22,7 @@ try {
       if (step.click) results.push(await addin.click(step.click));
       else if (step.edit) results.push((await addin.edit(...step.edit)) || {});
       else if (step.call) results.push(await addin.call(step.call, ...(step.args || [])));
-      else if (step.dump) results.push(await addin.dump());
+      else if (step.dump) results.push(await addin.dump(Array.isArray(step.dump) ? step.dump : null));
       else if (step.eval) results.push(await addin.page.evaluate(`(async () => { ${step.eval} })()`));
       else if (step.press) {
         await addin.page.focus(step.press[0]);

@@ -17,8 +17,9 @@
 //
 // API for the driver (page.evaluate):
 //   __sim.loadBook({name, sheets: [{name, values: [[...]], numberFormats?: [[...]]}]})
-//   __sim.dump()            -> {name, sheets: [{name, values, numberFormats, colours, fills,
+//   __sim.dump(parts?)      -> {name, sheets: [{name, values, numberFormats, colours, fills,
 //                               bold, widths, conditionalFormats, formulas, links}]}
+//                               (parts: the matrices wanted, e.g. ["values", "colours"])
 //   __sim.syncs             -> context.sync() calls so far (all Excel.run contexts)
 //   __sim.answers           -> [{url, syncsBefore}] one per answered /xlwings/ POST
 //   __sim.alerts            -> prompts shown with Office.context.ui.displayDialogAsync
@@ -157,7 +158,12 @@
     return rows;
   }
 
+  // A single value, or a 1x1 array, applies to every cell of the range (as Excel does); any other
+  // array must match the range's shape.
   function writeMatrix(rect, value, write) {
+    if (Array.isArray(value) && value.length === 1 && Array.isArray(value[0]) && value[0].length === 1) {
+      value = value[0][0];
+    }
     if (!Array.isArray(value)) {
       eachCell(rect, (row, column) => write(row, column, value));
       return;
@@ -199,10 +205,12 @@
     return found ? found[1].replace(/""/g, '"') : null;
   }
 
+  // ="text" equals a cell holding that text (any case); ="" equals an empty cell, as in Excel.
   function ruleMatches(cf, value) {
     if (cf.type !== "CellValue" || !cf.rule || cf.rule.operator !== "EqualTo") return false;
     const text = quotedText(cf.rule.formula1);
     if (text === null) throw violation(`conditional format formula the simulation cannot evaluate: ${cf.rule.formula1}`);
+    if (text === "") return isEmpty(value);
     return typeof value === "string" && value.toLowerCase() === text.toLowerCase();
   }
 
@@ -506,13 +514,24 @@
     },
   };
 
+  // Clears only the cells the sheet holds: a whole-sheet range has 17 billion cells.
+  function clearGrid(grid, rect) {
+    const bottom = Math.min(grid.length, rect.top + rect.rows);
+    for (let row = rect.top; row < bottom; row++) {
+      const cells = grid[row];
+      if (!cells) continue;
+      const right = Math.min(cells.length, rect.left + rect.columns);
+      for (let column = rect.left; column < right; column++) cells[column] = null;
+    }
+  }
+
   function clearCells(rect, what) {
     const { sheet } = rect;
-    eachCell(rect, (row, column) => {
-      if (what !== "Formats") { put(sheet.cells, row, column, null); put(sheet.formulas, row, column, null); put(sheet.links, row, column, null); }
-      if (what !== "Contents") { put(sheet.formats, row, column, null); put(sheet.fills, row, column, null); put(sheet.bold, row, column, null); }
-    });
-    if (what !== "Contents") sheet.cfs = sheet.cfs.filter((cf) => !intersects(cf.rect, rect));
+    if (what !== "Formats") [sheet.cells, sheet.formulas, sheet.links].forEach((grid) => clearGrid(grid, rect));
+    if (what !== "Contents") {
+      [sheet.formats, sheet.fills, sheet.bold].forEach((grid) => clearGrid(grid, rect));
+      sheet.cfs = sheet.cfs.filter((cf) => !intersects(cf.rect, rect));
+    }
   }
 
   TYPES.Range = {
@@ -628,8 +647,14 @@
 
   TYPES.ConditionalFormat = {
     props: { type: { get: (cf) => cf.type } },
-    navTypes: { cellValue: "CellValueConditionalFormat" },
-    nav: { cellValue: (cf) => proxyOf(cf.context, "CellValueConditionalFormat", () => model(cf.__state)) },
+    navTypes: { cellValue: "CellValueConditionalFormat", cellValueOrNullObject: "CellValueConditionalFormat" },
+    nav: {
+      cellValue: (cf) => proxyOf(cf.context, "CellValueConditionalFormat", () => model(cf.__state)),
+      cellValueOrNullObject: (cf) => proxyOf(cf.context, "CellValueConditionalFormat", () => {
+        const found = model(cf.__state);
+        return found.type === "CellValue" ? found : null;
+      }, { nullable: true }),
+    },
     methods: {
       delete: (cf) => queue(cf.context, () => {
         const found = model(cf.__state);
@@ -703,7 +728,13 @@
 
   globalThis.Excel = {
     RequestContext,
-    run: async (batch) => batch(new RequestContext()),
+    // Like Office.js, a batch's writes still queued when it returns are sent in one last sync.
+    run: async (batch) => {
+      const context = new RequestContext();
+      const result = await batch(context);
+      if (context.__queue.length) await context.sync();
+      return result;
+    },
     ConditionalFormatType: { cellValue: "CellValue" },
     ConditionalCellValueOperator: { equalTo: "EqualTo" },
     ShapeType: { image: "Image" },
@@ -743,7 +774,19 @@
   };
 
   // --- what the driver reads back and edits ------------------------------------------------------
-  sim.dump = function () {
+  const DUMPED = {
+    values: (sheet, r, c) => { const v = at(sheet.cells, r, c); return isEmpty(v) ? null : v; },
+    numberFormats: (sheet, r, c) => at(sheet.formats, r, c) || "General",
+    colours: (sheet, r, c) => effectiveColour(sheet, r, c),
+    fills: (sheet, r, c) => at(sheet.fills, r, c),
+    formulas: (sheet, r, c) => at(sheet.formulas, r, c),
+    bold: (sheet, r, c) => Boolean(at(sheet.bold, r, c)),
+    links: (sheet, r, c) => at(sheet.links, r, c),
+  };
+
+  // parts: which matrices to return (default all of DUMPED); widths and conditional formats
+  // always come along.
+  sim.dump = function (parts = Object.keys(DUMPED)) {
     return {
       name: sim.book.name,
       sheets: sim.book.sheets.map((sheet) => {
@@ -755,18 +798,10 @@
           }));
         }
         const rect = { sheet, top: 0, left: 0, rows, columns };
-        return {
-          name: sheet.name,
-          values: matrix(rect, (r, c) => { const v = at(sheet.cells, r, c); return isEmpty(v) ? null : v; }),
-          numberFormats: matrix(rect, (r, c) => at(sheet.formats, r, c) || "General"),
-          colours: matrix(rect, (r, c) => effectiveColour(sheet, r, c)),
-          fills: matrix(rect, (r, c) => at(sheet.fills, r, c)),
-          formulas: matrix(rect, (r, c) => at(sheet.formulas, r, c)),
-          bold: matrix(rect, (r, c) => Boolean(at(sheet.bold, r, c))),
-          widths: sheet.widths,
-          conditionalFormats: sheet.cfs.map((cf) => ({ address: rangeAddress(cf.rect), type: cf.type, rule: cf.rule, fill: cf.fill })),
-          links: matrix(rect, (r, c) => at(sheet.links, r, c)),
-        };
+        const dumped = { name: sheet.name, widths: sheet.widths,
+          conditionalFormats: sheet.cfs.map((cf) => ({ address: rangeAddress(cf.rect), type: cf.type, rule: cf.rule, fill: cf.fill })) };
+        for (const part of parts) dumped[part] = matrix(rect, (r, c) => DUMPED[part](sheet, r, c));
+        return dumped;
       }),
     };
   };
