@@ -8,7 +8,6 @@ The same for a pandas DataFrame (thin adapters, `pip install kpi-addin[pandas]`)
 Tolerance, mode and polarity as people write them: `kpi_rules.settings`.
 """
 
-from .commentary import attach_notes, has_commentary
 from .findings import (
     FINDING_COLUMNS,
     SEVERITY,
@@ -20,7 +19,14 @@ from .findings import (
     show_points,
     show_value,
 )
-from .matching import is_reference_code, name_key, reference_key, split_reference
+from .matching import (
+    attach_notes,
+    has_commentary,
+    is_reference_code,
+    name_key,
+    reference_key,
+    split_reference,
+)
 from .rules import (
     CommentarySource,
     IndicatorRule,

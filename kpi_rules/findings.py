@@ -14,8 +14,7 @@ from enum import StrEnum
 import numpy as np
 
 from .columns import Columns, as_array, by_unique, factorize, first_occurrences, is_missing, pandas
-from .commentary import has_commentary_column
-from .matching import reference_key
+from .matching import has_commentary_column, reference_key
 from .rules import Rules, default_rules
 from .status import STATUSES
 from .units import show_with_unit

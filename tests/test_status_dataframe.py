@@ -17,8 +17,8 @@ pd = pytest.importorskip(
 
 from kpi_rules import attach_notes, evaluate, find_findings
 from kpi_rules.columns import Columns, is_missing
-from kpi_rules.commentary import notes_commentary
 from kpi_rules.findings import table_findings
+from kpi_rules.matching import notes_commentary
 from kpi_rules.table import OUTPUT_COLUMNS, evaluate_columns
 from tests.test_status_properties import PROFILE, tables
 from tests.test_status_spec import BASE, LETTERS, OFF

@@ -25,8 +25,8 @@ from kpi_rules import (
     variance_pct,
 )
 from kpi_rules.columns import Columns
-from kpi_rules.commentary import notes_commentary
 from kpi_rules.findings import table_findings
+from kpi_rules.matching import notes_commentary
 from kpi_rules.table import evaluate_columns
 
 NOISE = 0.1 + 0.2  # 0.30000000000000004

@@ -20,8 +20,8 @@ import numpy as np
 
 from kpi_rules import STATUSES, Counts, Finding, Rules, Severity
 from kpi_rules.columns import Columns, is_missing
-from kpi_rules.commentary import notes_commentary
 from kpi_rules.findings import table_findings
+from kpi_rules.matching import notes_commentary
 from kpi_rules.table import evaluate_columns
 from workbook.addresses import PRODUCT_SHEETS, sheet_key, sheet_named
 from workbook.read.grid import Grid, read_grids

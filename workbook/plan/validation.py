@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 from kpi_rules import Code, Finding
 from kpi_rules.columns import is_missing
-from kpi_rules.commentary import matching_notes
 from kpi_rules.findings import ADVICE, PROBLEM_TITLES
-from kpi_rules.matching import reference_key
+from kpi_rules.matching import matching_notes, reference_key
 from workbook.addresses import (
     VALIDATION_SHEET,
     cell_name,

@@ -244,8 +244,9 @@ class SheetScan:
     def feed(self, piece: bytes) -> None:
         # needles ending in a space are slow to count in padding made of spaces: look first
         if b"<c" not in piece and b":c" not in piece:
-            for match in FAR_REF_RE.finditer(piece):  # rows only, or padding
+            for match in FAR_REF_RE.finditer(piece):  # rows only, padding, or a cell's inside
                 self._reach(match)
+            self._find_formulas(piece)
             return
         cell_starts, bare, prefixed = piece.count(b"<c "), piece.count(b"<c>"), piece.count(b":c ")
         self.cells += cell_starts + bare + prefixed
